@@ -10,7 +10,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "cli", "conv", "data", "env", "exercises", "links", "paths", "plot", "progress", "quiz", "runner",
+    "catalog", "cli", "conv", "data", "env", "exercises", "links", "paths", "plot", "progress", "quiz", "runner",
     "training",
 }
 

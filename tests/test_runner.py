@@ -1,0 +1,87 @@
+"""`course run`: executes notebooks with papermill, reports status, time, memory and metrics, names failing cells."""
+
+import json
+
+import nbformat
+import pytest
+
+from course_utils import cli, runner
+
+PARAMETERS = "FAST = course_utils.fast_mode()\nN = 3 if FAST else 1000\n"
+
+
+def _notebook(path, *cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import os\nimport course_utils")]
+    parameters = nbformat.v4.new_code_cell(PARAMETERS)
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells.append(parameters)
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    good = _notebook(folder / "01_good.ipynb",
+                     "assert os.environ['COURSE_HEADLESS'] == '1'\n"
+                     "assert (os.environ['COURSE_FAST'] == '1') == FAST\n"
+                     "course_utils.record_metric('n_used', N)")
+    bad = _notebook(folder / "02_bad.ipynb", "x = 1", "1 / 0")
+    return good, bad
+
+
+def test_parameter_values_follow_the_fast_switch():
+    assert runner.parameter_values(PARAMETERS, fast=True) == {"FAST": True, "N": 3}
+    assert runner.parameter_values(PARAMETERS, fast=False) == {"FAST": False, "N": 1000}
+
+
+def test_a_good_notebook_runs_with_fast_values_and_reports_metrics(notebooks, tmp_path):
+    result = runner.execute_notebook(notebooks[0], tmp_path / "out", fast=True)
+    assert result.status == "ok", result.error
+    assert result.metrics == {"n_used": 3}
+    assert result.peak_memory_mb and 20 < result.peak_memory_mb < 2000
+    executed = nbformat.read(tmp_path / "out" / "01_good.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters == {"FAST": True, "N": 3}
+
+
+def test_a_failing_notebook_names_the_failing_cell(notebooks, tmp_path):
+    result = runner.execute_notebook(notebooks[1], tmp_path / "out", fast=True)
+    assert result.status == "failed"
+    assert "ZeroDivisionError" in result.error and "cell" in result.error
+
+
+def test_a_notebook_without_parameters_cell_fails_clearly(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, tmp_path / "03_x.ipynb")
+    result = runner.execute_notebook(tmp_path / "03_x.ipynb", tmp_path / "out", fast=True)
+    assert result.status == "failed" and "parameters" in result.error
+
+
+def test_course_run_prints_a_table_writes_summary_and_exits_nonzero_on_failure(notebooks, tmp_path, capsys,
+                                                                               monkeypatch):
+    monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK_DIR", notebooks[0].parent)
+    code = cli.main(["run", "--fast", "--out", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "01_good" in out.out and "n_used=3" in out.out and "02_bad" in out.out
+    assert "ZeroDivisionError" in out.out and "1 of 2 notebooks failed" in out.err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["fast"] is True
+    assert [r["status"] for r in summary["results"]] == ["ok", "failed"]
+
+
+def test_course_run_selects_notebooks_by_number(notebooks, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK_DIR", notebooks[0].parent)
+    assert cli.main(["run", "--fast", "01", "--out", str(tmp_path / "out")]) == 0
+    assert "All 1 notebooks ran successfully" in capsys.readouterr().out
+
+
+def test_course_run_rejects_unknown_notebooks(notebooks, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK_DIR", notebooks[0].parent)
+    assert cli.main(["run", "99", "--out", str(tmp_path / "out")]) == 2
+    assert "No notebook called '99'" in capsys.readouterr().err
