@@ -18,7 +18,7 @@ def _fresh_python(code):
 
 def test_import_leaves_heavy_libraries_out_of_sys_modules():
     loaded = _fresh_python(
-        "import json, sys, course_utils; print(json.dumps([m for m in %r if m in sys.modules]))" % (HEAVY,)
+        f"import json, sys, course_utils; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     assert loaded == []
 
