@@ -8,6 +8,7 @@ class Notebook(NamedTuple):
     title: str
     summary: str
     minutes: int
+    ready: bool = True  # False: planned, not written yet (shown as "coming soon")
 
     @property
     def id(self):
@@ -26,9 +27,9 @@ NOTEBOOKS = [
     Notebook("04_visualizing_cnns.ipynb", "04 · Visualizing what a CNN learns",
              "Filters, feature maps, saliency, Grad-CAM and occlusion", 35),
     Notebook("05_better_cnns.ipynb", "05 · Building better CNNs",
-             "Regularization, batch normalization, augmentation, residual blocks", 45),
+             "Regularization, batch normalization, augmentation, residual blocks", 45, ready=False),
     Notebook("06_transfer_learning.ipynb", "06 · Transfer learning",
-             "A pretrained MobileNetV2: feature extraction, freezing, fine-tuning", 40),
+             "A pretrained MobileNetV2: feature extraction, freezing, fine-tuning", 40, ready=False),
     Notebook("07_final_quiz.ipynb", "07 · Final quiz", "A mixed quiz over the whole course", 20),
 ]
 
@@ -40,3 +41,30 @@ def find(name):
         if name in (nb.id, nb.id[:2]):
             return nb
     return None
+
+
+def map_markdown(on_colab=None):
+    """The notebook map as a Markdown table; links open in Colab when running there."""
+    from course_utils import env, links
+
+    on_colab = env.platform_name() == "colab" if on_colab is None else on_colab
+    rows = ["| notebook | what you do | minutes |", "|---|---|---|"]
+    for nb in NOTEBOOKS:
+        target = links.colab_url(nb.file) if on_colab else nb.file
+        title = f"[{nb.title}]({target})" if nb.ready else f"{nb.title} (coming soon)"
+        rows.append(f"| {title} | {nb.summary} | {nb.minutes} |")
+    return "\n".join(rows)
+
+
+def show_map():
+    """Display the notebook map in a notebook (Markdown), or print it in a terminal."""
+    text = map_markdown()
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        get_ipython = None
+    if get_ipython and get_ipython() is not None:
+        display(Markdown(text))
+    else:
+        print(text)

@@ -89,6 +89,9 @@ def notebook_table():
     binder = "https://mybinder.org/badge_logo.svg"
     lines = ["| notebook | what you do | minutes (laptop CPU) | Colab | Binder |", "|---|---|---|---|---|"]
     for nb in NOTEBOOKS:
+        if not nb.ready:
+            lines.append(f"| {nb.title} (coming soon) | {nb.summary} | {nb.minutes} | | |")
+            continue
         lines.append(
             f"| [{nb.title}](notebooks/{nb.file}) | {nb.summary} | {nb.minutes} | "
             f"[![Open In Colab]({colab})]({colab_url(nb.file)}) | [![Binder]({binder})]({binder_url(nb.file)}) |"

@@ -37,7 +37,18 @@ def test_readme_blocks_are_in_sync_with_the_constant():
 
 def test_readme_table_lists_every_notebook_with_both_badges():
     table = links.notebook_table()
-    for nb in catalog.NOTEBOOKS:
+    for nb in [nb for nb in catalog.NOTEBOOKS if nb.ready]:
         row = next(line for line in table.splitlines() if nb.file in line)
         assert links.colab_url(nb.file) in row and links.binder_url(nb.file) in row
         assert re.search(rf"\| {nb.minutes} \|", row)
+
+
+def test_planned_notebooks_are_marked_coming_soon():
+    for nb in [nb for nb in catalog.NOTEBOOKS if not nb.ready]:
+        assert f"| {nb.title} (coming soon) |" in links.notebook_table()
+        assert f"{nb.title} (coming soon)" in catalog.map_markdown(on_colab=False)
+
+
+def test_map_links_open_in_colab_when_running_there():
+    assert links.colab_url("01_convolution_by_hand.ipynb") in catalog.map_markdown(on_colab=True)
+    assert "](01_convolution_by_hand.ipynb)" in catalog.map_markdown(on_colab=False)

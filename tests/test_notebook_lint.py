@@ -74,7 +74,8 @@ def test_kernel_is_plain_python3(nb):
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-def test_catalogue_lists_only_existing_or_planned_notebooks():
+def test_catalogue_marks_exactly_the_existing_notebooks_ready():
     names = [nb.file for nb in catalog.NOTEBOOKS]
     assert names == sorted(names) and len(names) == 8
     assert all(p.name in names for p in NOTEBOOKS)
+    assert {nb.file for nb in catalog.NOTEBOOKS if nb.ready} == {p.name for p in NOTEBOOKS}
