@@ -36,7 +36,7 @@ import random
 import re
 import string
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -384,7 +384,7 @@ def bank_names():
     return sorted(p.name[:-5] for p in _bank_dir().iterdir() if p.name.endswith(".yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _packaged_bank(name):
     resource = _bank_dir().joinpath(f"{name}.yaml")
     return parse_bank(resource.read_text(encoding="utf-8"), f"{name}.yaml")
@@ -874,7 +874,10 @@ def _find_spec(question_id):
 
 
 def ask(question_id, seed=None):
-    """Show a single question from any bank (widgets or text); answer it with ``answer(id, value)``."""
+    """Show a single question from any bank (widgets or text); answer it with ``answer(id, value)``.
+
+    Returns nothing, so the cell shows only the question.
+    """
     bank, spec = _find_spec(question_id)
     if spec is None:
         every = [s.id for b in banks().values() for s in b.questions]
@@ -882,9 +885,7 @@ def ask(question_id, seed=None):
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         print(f"There is no question {question_id!r} in the course banks.{hint}")
         return None
-    quiz = Quiz(bank.title, spec.notebook, [spec.make(seed)], seed=seed, how_to_call="course_utils.quiz")
-    quiz.show()
-    return quiz
+    Quiz(bank.title, spec.notebook, [spec.make(seed)], seed=seed, how_to_call="course_utils.quiz").show()
 
 
 def answer(question_id, value):
