@@ -31,6 +31,7 @@ explanations of generated questions are templates: ``{n}``, ``{out}``, ``{answer
 import ast
 import difflib
 import html
+import itertools
 import math
 import random
 import re
@@ -165,7 +166,11 @@ class QuestionSpec:
     def make(self, seed=None):
         """A concrete question: random ``params`` drawn from ``seed`` (None: fresh each time)."""
         rng = random.Random(f"{seed}/{self.id}") if seed is not None else random.Random()
-        values = {name: _draw(spec, rng) for name, spec in self.params.items()}
+        return self.make_with({name: _draw(spec, rng) for name, spec in self.params.items()})
+
+    def make_with(self, values):
+        """A concrete question for given parameter ``values`` (a dict name -> number)."""
+        values = dict(values)
         for name, expression in self.derived.items():
             values[name] = _tidy_number(safe_eval(expression, values))
         if self.type == "numeric":
@@ -578,12 +583,26 @@ def _check_templates(spec, fail):
             if name not in known:
                 fail(f"the {key} uses {{{name}}}, which is not a parameter, derived value or 'answer'.")
     if spec.generated:
-        try:
-            made = spec.make(seed=0)
-        except (ExpressionError, KeyError, IndexError, ValueError) as err:
-            fail(f"could not generate the question: {err}")
-        if not isinstance(made.answer, (int, float)) or not math.isfinite(made.answer):
-            fail(f"the answer expression gave {made.answer!r}, not a finite number.")
+        for values in _corner_values(spec.params):
+            try:
+                made = spec.make_with(values)
+            except (ExpressionError, KeyError, IndexError, ValueError) as err:
+                fail(f"could not generate the question with {values}: {err}")
+            if not isinstance(made.answer, (int, float)) or not math.isfinite(made.answer):
+                fail(f"the answer expression gave {made.answer!r} for {values}, not a finite number.")
+
+
+def _corner_values(params, limit=64):
+    """Parameter values to validate with: every combination of each parameter's extremes (at most ``limit``)."""
+    extremes = []
+    for spec in params.values():
+        if "choices" in spec:
+            extremes.append(sorted({min(spec["choices"]), max(spec["choices"])}))
+        else:
+            top = spec["max"] - (spec["max"] - spec["min"]) % spec.get("step", 1)
+            extremes.append(sorted({spec["min"], top}))
+    combos = itertools.islice(itertools.product(*extremes), limit)
+    return [dict(zip(params, combo, strict=True)) for combo in combos]
 
 
 # --------------------------------------------------------------------------------------------------

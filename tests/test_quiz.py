@@ -1,0 +1,475 @@
+"""course_utils.quiz: answer checking, scores, seeds, progress records, widgets, text fallback, final quiz."""
+
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+
+import pytest
+
+from course_utils import progress, quiz
+
+BANK = """\
+notebook: 09_test_notebook
+title: "09 · Test quiz"
+questions:
+  - id: t-single
+    type: single
+    topic: pooling
+    prompt: Which pooling keeps the largest value?
+    choices: ["Average pooling", "Max pooling", "Global average pooling"]
+    answer: Max pooling
+    explanation: Max pooling keeps the maximum of each window.
+  - id: t-multiple
+    type: multiple
+    topic: activations
+    notebook: 03_mnist_cnn
+    prompt: Which functions are activations?
+    choices: [ReLU, softmax, Adam, Flatten]
+    answer: [ReLU, softmax]
+    explanation: Adam is an optimizer and Flatten a reshaping layer.
+  - id: t-numeric
+    type: numeric
+    topic: convolution arithmetic
+    notebook: 01_convolution_by_hand
+    tolerance: 0.5
+    params:
+      n: {min: 20, max: 64}
+      k: {choices: [3, 5, 7]}
+    answer: "n - k + 1"
+    prompt: "Valid output size for n={n}, k={k}?"
+    explanation: "{n} - {k} + 1 = {answer}"
+  - id: t-true-false
+    type: true_false
+    topic: pooling
+    answer: false
+    prompt: Pooling layers have trainable weights.
+    explanation: Pooling is a fixed max or mean.
+"""
+
+
+@pytest.fixture(autouse=True)
+def offline_student(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "progress.json"))
+    monkeypatch.setenv("COURSE_HEADLESS", "1")
+    quiz._LIVE.clear()
+
+
+@pytest.fixture
+def bank_file(tmp_path):
+    path = tmp_path / "09_test.yaml"
+    path.write_text(BANK, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def test_quiz(bank_file):
+    return quiz.load(bank_file, seed=7)
+
+
+def numeric_answer(q):
+    return q.question("t-numeric").answer
+
+
+def records():
+    return progress.load()["records"]
+
+
+def write_bank(tmp_path, body, name="broken.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+# ---- loading -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["01", "1", "01_convolution_by_hand", "01_convolution_by_hand.ipynb"])
+def test_load_accepts_number_or_notebook_name(name):
+    loaded = quiz.load(name, seed=0)
+    assert loaded.notebook == "01_convolution_by_hand"
+    assert "conv-output-size-valid" in loaded.ids
+
+
+def test_load_final_by_name():
+    assert quiz.load("final", seed=0).notebook == "07_final_quiz"
+
+
+def test_unknown_quiz_name_lists_available_banks():
+    with pytest.raises(ValueError, match="no quiz called 'pooling'.*02_pooling"):
+        quiz.load("pooling")
+
+
+# ---- answer checking per type ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["Max pooling", "  max POOLING ", "b", "B"])
+def test_single_choice_accepts_text_or_letter(test_quiz, value):
+    feedback = test_quiz.answer("t-single", value, quiet=True)
+    assert feedback.correct is True and feedback.status == "correct"
+
+
+def test_single_choice_wrong_answer_shows_answer_and_explanation(test_quiz, capsys):
+    feedback = test_quiz.answer("t-single", "a")
+    out = capsys.readouterr().out
+    assert feedback.correct is False
+    assert "❌" in out and "The answer is: Max pooling" in out
+    assert "Max pooling keeps the maximum of each window." in out
+
+
+@pytest.mark.parametrize("value", ["Min pooling", "z", 3, None, ["b"]])
+def test_single_choice_not_a_choice_is_a_friendly_message_and_not_counted(test_quiz, value):
+    feedback = test_quiz.answer("t-single", value, quiet=True)
+    assert feedback.correct is None and feedback.status == "invalid"
+    assert "letter" in feedback.message or "choice" in feedback.message
+    assert test_quiz.score() == (0, 0, 4)
+
+
+@pytest.mark.parametrize("value", [["ReLU", "softmax"], ["softmax", "relu"], ["a", "b"], "a, b", ("b", "A")])
+def test_multiple_choice_is_a_set_comparison(test_quiz, value):
+    assert test_quiz.answer("t-multiple", value, quiet=True).correct is True
+
+
+def test_multiple_choice_partial_answer_names_missing_and_extra(test_quiz):
+    feedback = test_quiz.answer("t-multiple", ["ReLU", "Adam"], quiet=True)
+    assert feedback.correct is False and feedback.status == "partial"
+    assert feedback.missing == ("softmax",) and feedback.extra == ("Adam",)
+    assert "missing: softmax" in feedback.message and "should not be selected: Adam" in feedback.message
+
+
+def test_multiple_choice_all_wrong_is_wrong_not_partial(test_quiz):
+    feedback = test_quiz.answer("t-multiple", ["Adam", "Flatten"], quiet=True)
+    assert feedback.status == "wrong" and feedback.missing == ("ReLU", "softmax")
+
+
+def test_multiple_choice_unknown_item_is_a_friendly_message(test_quiz):
+    feedback = test_quiz.answer("t-multiple", ["ReLU", "tanh"], quiet=True)
+    assert feedback.status == "invalid" and "'tanh' is not among the choices" in feedback.message
+
+
+def test_numeric_answer_within_tolerance_is_correct(test_quiz):
+    right = numeric_answer(test_quiz)
+    assert test_quiz.answer("t-numeric", right + 0.4, quiet=True).correct is True
+    assert test_quiz.answer("t-numeric", str(right), quiet=True).correct is True
+    assert test_quiz.answer("t-numeric", right + 0.6, quiet=True).correct is False
+
+
+def test_numeric_answer_accepts_numpy_scalars(test_quiz):
+    np = pytest.importorskip("numpy")
+    assert test_quiz.answer("t-numeric", np.int64(numeric_answer(test_quiz)), quiet=True).correct is True
+
+
+@pytest.mark.parametrize("value", ["twenty", "", None, True, [26], float("nan")])
+def test_numeric_non_number_is_a_friendly_message(test_quiz, value):
+    feedback = test_quiz.answer("t-numeric", value, quiet=True)
+    assert feedback.status == "invalid" and "is not a number" in feedback.message
+    assert test_quiz.score().answered == 0
+
+
+@pytest.mark.parametrize("value, correct", [(False, True), ("false", True), ("F", True), (True, False), ("True", False)])
+def test_true_false_accepts_bools_and_strings(test_quiz, value, correct):
+    assert test_quiz.answer("t-true-false", value, quiet=True).correct is correct
+
+
+@pytest.mark.parametrize("value", ["maybe", 0, None])
+def test_true_false_other_input_is_a_friendly_message(test_quiz, value):
+    feedback = test_quiz.answer("t-true-false", value, quiet=True)
+    assert feedback.status == "invalid" and "True or False" in feedback.message
+
+
+def test_unknown_id_suggests_close_ids_and_does_not_raise(test_quiz, capsys):
+    feedback = test_quiz.answer("t-singel", "b")
+    assert feedback.correct is None and "Did you mean: t-single" in capsys.readouterr().out
+
+
+def test_unknown_id_without_close_match_lists_the_ids(test_quiz):
+    feedback = test_quiz.answer("zzz", 1, quiet=True)
+    assert "t-single, t-multiple, t-numeric, t-true-false" in feedback.message
+
+
+# ---- score and summary ------------------------------------------------------------------------------
+
+
+def test_score_counts_correct_answered_and_total(test_quiz):
+    test_quiz.answer("t-single", "b", quiet=True)
+    test_quiz.answer("t-true-false", True, quiet=True)
+    score = test_quiz.score()
+    assert score == (1, 2, 4)
+    assert str(score) == "Score: 1/4 correct, 2 of 4 answered (50% of those answered)."
+
+
+def test_latest_answer_counts(test_quiz):
+    test_quiz.answer("t-single", "a", quiet=True)
+    test_quiz.answer("t-single", "b", quiet=True)
+    assert test_quiz.score() == (1, 1, 4)
+
+
+def test_summary_points_missed_topics_to_the_question_notebook(test_quiz):
+    test_quiz.answer("t-numeric", -1, quiet=True)
+    test_quiz.answer("t-multiple", ["ReLU"], quiet=True)
+    test_quiz.answer("t-single", "b", quiet=True)
+    summary = test_quiz.summary()
+    assert summary.missed == {"activations": ("03_mnist_cnn",), "convolution arithmetic": ("01_convolution_by_hand",)}
+    assert summary.unanswered == ("t-true-false",)
+    text = str(summary)
+    assert "convolution arithmetic: revisit 01_convolution_by_hand.ipynb" in text
+    assert "pooling" not in text.split("Topics to revisit:")[1].split("Not answered")[0]
+
+
+# ---- seeds --------------------------------------------------------------------------------------------
+
+
+def test_generated_question_is_reproducible_with_a_seed(bank_file):
+    first, again = quiz.load(bank_file, seed=42), quiz.load(bank_file, seed=42)
+    assert first.question("t-numeric") == again.question("t-numeric")
+    made = first.question("t-numeric")
+    assert made.answer == made.values["n"] - made.values["k"] + 1
+    assert made.prompt == f"Valid output size for n={made.values['n']}, k={made.values['k']}?"
+    assert made.explanation == f"{made.values['n']} - {made.values['k']} + 1 = {made.answer}"
+
+
+def test_generated_question_varies_across_seeds_and_without_seed(bank_file):
+    seeded = {quiz.load(bank_file, seed=s).question("t-numeric").prompt for s in range(20)}
+    fresh = {quiz.load(bank_file).question("t-numeric").prompt for _ in range(20)}
+    assert len(seeded) > 3 and len(fresh) > 3
+
+
+# ---- progress records -----------------------------------------------------------------------------------
+
+
+def test_every_answer_is_recorded_with_the_question_notebook(test_quiz):
+    test_quiz.answer("t-single", "b", quiet=True)
+    test_quiz.answer("t-multiple", ["ReLU"], quiet=True)
+    test_quiz.answer("t-numeric", "not a number", quiet=True)  # invalid: not recorded
+    rows = records()
+    assert [(r["kind"], r["notebook"], r["item"], r["correct"], r["status"]) for r in rows] == [
+        ("quiz", "09_test_notebook", "t-single", True, "correct"),
+        ("quiz", "03_mnist_cnn", "t-multiple", False, "partial"),
+    ]
+    assert "answer=['ReLU']" in rows[1]["detail"]
+
+
+def test_generated_values_are_in_the_record(test_quiz):
+    test_quiz.answer("t-numeric", numeric_answer(test_quiz), quiet=True)
+    values = test_quiz.question("t-numeric").values
+    assert f"'n': {values['n']}" in records()[0]["detail"]
+
+
+# ---- widgets ----------------------------------------------------------------------------------------------
+
+
+def test_widgets_are_driven_by_setting_values_and_clicking(test_quiz):
+    box = test_quiz.build_widgets()
+    assert len(box.children) == 2 + len(test_quiz)  # title, cards, score line
+    single = test_quiz.widgets["t-single"]
+    single["input"].value = "Max pooling"
+    single["button"].click()
+    assert "Correct!" in single["feedback"].value and "#1a7f37" in single["feedback"].value
+    assert "Max pooling keeps the maximum" in single["feedback"].value
+    assert "1/4 correct" in test_quiz.score_widget.value
+
+    boxes = test_quiz.widgets["t-multiple"]["input"].children
+    boxes[0].value = True  # ReLU only: softmax missing
+    test_quiz.widgets["t-multiple"]["button"].click()
+    assert "missing: softmax" in test_quiz.widgets["t-multiple"]["feedback"].value
+
+    numeric = test_quiz.widgets["t-numeric"]
+    numeric["input"].value = "twelve"
+    numeric["button"].click()
+    assert "is not a number" in numeric["feedback"].value
+    numeric["input"].value = str(numeric_answer(test_quiz))
+    numeric["button"].click()
+    assert "Correct!" in numeric["feedback"].value
+
+    tf = test_quiz.widgets["t-true-false"]
+    tf["input"].value = "True"
+    tf["button"].click()
+    assert "Not quite" in tf["feedback"].value and "#cf222e" in tf["feedback"].value
+    assert "2/4 correct, 4 of 4 answered" in test_quiz.score_widget.value
+    assert len(records()) == 4
+
+
+def test_widget_submit_without_a_choice_asks_to_pick_one(test_quiz):
+    test_quiz.build_widgets()
+    test_quiz.widgets["t-single"]["button"].click()
+    test_quiz.widgets["t-multiple"]["button"].click()
+    assert "Pick an answer first" in test_quiz.widgets["t-single"]["feedback"].value
+    assert "Tick at least one box" in test_quiz.widgets["t-multiple"]["feedback"].value
+    assert test_quiz.score() == (0, 0, 4) and records() == []
+
+
+def test_widget_text_is_escaped_and_code_is_formatted(tmp_path):
+    path = write_bank(tmp_path, """\
+        notebook: 01_convolution_by_hand
+        title: Escaping
+        questions:
+          - id: esc
+            type: true_false
+            topic: pooling
+            answer: true
+            prompt: "Is `a<b` shown as code?"
+            explanation: Yes, and <script> stays text.
+        """)
+    loaded = quiz.load(path)
+    loaded.build_widgets()
+    card = loaded.widgets["esc"]["card"].children[0].value
+    assert "<code>a&lt;b</code>" in card
+
+
+# ---- text fallback ----------------------------------------------------------------------------------------
+
+
+def test_headless_show_prints_every_question_id_and_how_to_answer(capsys):
+    loaded = quiz.load("05", seed=1)
+    loaded.show()
+    out = capsys.readouterr().out
+    for number, qid in enumerate(loaded.ids, start=1):
+        assert f"Q{number}. [{qid}]" in out
+        assert f'quiz.answer("{qid}", ...)' in out
+    assert "    a) " in out and "(select all that apply)" in out and "True or False?" in out
+
+
+def test_ask_shows_one_question_and_module_answer_grades_it(capsys):
+    assert quiz.ask("pool-no-params") is None
+    out = capsys.readouterr().out
+    assert "[pool-no-params]" in out and 'course_utils.quiz.answer("pool-no-params", ...)' in out
+    assert quiz.answer("pool-no-params", 0).correct is True
+    assert records()[-1]["notebook"] == "02_pooling" and records()[-1]["item"] == "pool-no-params"
+
+
+def test_module_answer_uses_the_numbers_that_were_shown(capsys):
+    quiz.ask("conv-output-size-valid", seed=5)
+    shown = quiz.load("01", seed=5).question("conv-output-size-valid")
+    assert quiz.answer("conv-output-size-valid", shown.answer).correct is True
+
+
+def test_ask_unknown_id_suggests_close_ids(capsys):
+    assert quiz.ask("pool-no-param") is None
+    assert "Did you mean: pool-no-params" in capsys.readouterr().out
+    assert quiz.answer("nothing-like-this", 1).status == "unknown"
+
+
+# ---- final quiz -------------------------------------------------------------------------------------------
+
+
+def bank_of():
+    return {spec.id: name for name, bank in quiz.banks().items() for spec in bank.questions}
+
+
+def test_final_quiz_mixes_the_final_bank_with_every_other_bank():
+    final = quiz.final_quiz(n=15, seed=3)
+    origin = bank_of()
+    sources = Counter(origin[qid] for qid in final.ids)
+    assert len(final) == 15 and len(set(final.ids)) == 15
+    assert sources["07_final_quiz"] >= 5
+    assert set(sources) == set(quiz.bank_names())
+
+
+def test_final_quiz_is_reproducible_with_a_seed_and_varies_without():
+    assert quiz.final_quiz(n=10, seed=1).questions == quiz.final_quiz(n=10, seed=1).questions
+    assert len({tuple(quiz.final_quiz(n=10).ids) for _ in range(5)}) > 1
+
+
+def test_final_quiz_bad_n_falls_back_with_a_note(capsys):
+    assert len(quiz.final_quiz(n="many", seed=0)) == 15
+    assert len(quiz.final_quiz(n=10_000, seed=0)) == sum(len(b.questions) for b in quiz.banks().values())
+    out = capsys.readouterr().out
+    assert "using 15" in out and "uses all of them" in out
+
+
+def test_final_summary_points_each_missed_topic_to_its_notebook():
+    final = quiz.final_quiz(n=15, seed=4)
+    wrong = {}
+    for question in final.questions:
+        if question.type == "true_false":
+            final.answer(question.id, not question.answer, quiet=True)
+            wrong.setdefault(question.topic, set()).add(question.notebook)
+        elif question.type == "numeric":
+            final.answer(question.id, question.answer, quiet=True)
+    summary = final.summary()
+    assert wrong, "seed 4 draws at least one true/false question"
+    assert {t: set(nbs) for t, nbs in summary.missed.items()} == wrong
+    for topic, notebooks in wrong.items():
+        line = next(row for row in str(summary).splitlines() if row.startswith(f"  - {topic}: revisit "))
+        assert all(f"{nb}.ipynb" in line for nb in notebooks)
+    assert "07_final_quiz" not in "".join(nb for nbs in summary.missed.values() for nb in nbs)
+
+
+# ---- broken banks ------------------------------------------------------------------------------------------
+
+HEADER = "notebook: 01_convolution_by_hand\ntitle: Broken\nquestions:\n"
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("  - {id: q-a, type: essay, prompt: P, answer: 1, explanation: E, topic: T}", "'type' must be one of"),
+        ("  - {id: q-a, type: single, prompt: P, choices: [x, y], answer: z, explanation: E, topic: T}",
+         "the answer must be exactly one of the choices"),
+        ("  - {id: q-a, type: single, prompt: P, choices: [x, y], explanation: E, topic: T}", "'answer' is missing"),
+        ("  - {id: q-a, type: multiple, prompt: P, choices: [x, y], answer: [x, w], explanation: E, topic: T}",
+         "not among the choices"),
+        ("  - {id: q-a, type: single, prompt: P, choices: [yes, no], answer: yes, explanation: E, topic: T}",
+         "quote words such as 'yes'"),
+        ("  - {id: q-a, type: true_false, prompt: P, answer: 'true', explanation: E, topic: T}",
+         "must be true or false"),
+        ("  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: '', topic: T}", "'explanation' is missing"),
+        ("  - {id: q-a, type: numeric, prompt: 'n={n}', params: {n: {min: 1, max: 3}}, "
+         "answer: \"__import__('os').getcwd()\", explanation: E, topic: T}", "is not allowed"),
+        ("  - {id: q-a, type: numeric, prompt: 'n={n} m={m}', params: {n: {min: 1, max: 3}}, "
+         "answer: n, explanation: E, topic: T}", "uses {m}"),
+        ("  - {id: q-a, type: numeric, prompt: 'n={n}', params: {n: {min: 0, max: 3}}, "
+         "answer: 1 / n, explanation: E, topic: T}", "could not be evaluated"),
+        ("  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T, anwser: 4}", "unknown key"),
+        ("  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T}\n"
+         "  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T}", "used twice"),
+    ],
+)
+def test_broken_bank_names_the_file_and_question(tmp_path, question, message):
+    path = write_bank(tmp_path, HEADER + question + "\n", name="my_bank.yaml")
+    with pytest.raises(quiz.QuizBankError) as caught:
+        quiz.load(path)
+    text = str(caught.value)
+    assert text.startswith("my_bank.yaml, question 'q-a'") and message in text
+
+
+def test_bank_that_is_not_yaml_is_a_clear_error(tmp_path):
+    path = write_bank(tmp_path, "questions: [unclosed\n", name="bad.yaml")
+    with pytest.raises(quiz.QuizBankError, match="bad.yaml is not valid YAML"):
+        quiz.load(path)
+
+
+def test_missing_bank_file_is_a_clear_error(tmp_path):
+    with pytest.raises(quiz.QuizBankError, match="Could not read the question bank"):
+        quiz.load(tmp_path / "missing.yaml")
+
+
+def test_bank_without_questions_is_a_clear_error(tmp_path):
+    path = write_bank(tmp_path, "notebook: x\ntitle: y\nquestions: []\n", name="empty.yaml")
+    with pytest.raises(quiz.QuizBankError, match="empty.yaml: 'questions' must be a non-empty list"):
+        quiz.load(path)
+
+
+# ---- safe expressions ----------------------------------------------------------------------------------------
+
+
+def test_safe_eval_does_arithmetic_and_whitelisted_functions():
+    assert quiz.safe_eval("(n + 2*p - k) // s + 1", {"n": 28, "p": 1, "k": 3, "s": 2}) == 14
+    assert quiz.safe_eval("ceil(n / s) + max(1, 2) - floor(0.5) + min(3, 4)", {"n": 27, "s": 2}) == 19
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["__import__('os')", "n.__class__", "open('x')", "[1, 2]", "lambda: 1", "2 ** 1000", "m + 1", "n if n else 1"],
+)
+def test_safe_eval_rejects_everything_else(expression):
+    with pytest.raises(quiz.ExpressionError):
+        quiz.safe_eval(expression, {"n": 3})
+
+
+def test_importing_quiz_does_not_import_heavy_libraries():
+    code = "import sys, course_utils.quiz; print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', " \
+           "'ipywidgets') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
