@@ -44,6 +44,12 @@ def type_name(value):
     return kind.__name__ if module in ("builtins", None) else f"{module.split('.')[0]}.{kind.__name__}"
 
 
+def a_type(value):
+    """``'an int'``, ``'a list'``, ``'a numpy.ndarray'``: the article and type name for messages."""
+    name = type_name(value)
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def describe(value, indent=0):
     """A compact, readable form of ``value``: small arrays in full, large ones as a one-line summary."""
     pad = " " * indent
@@ -128,7 +134,7 @@ def _expected_got(expected, got, reveal):
 def _compare_text(expected, got, reveal, what):
     if not isinstance(got, str):
         return Problem(
-            "wrong_type", f"{_cap(what)} should be text (a string in quotes), but it is a {type_name(got)}."
+            "wrong_type", f"{_cap(what)} should be text (a string in quotes), but it is {a_type(got)}."
             + _callable_note(got)
         )
     if " ".join(expected.split()).casefold() == " ".join(got.split()).casefold():
@@ -165,11 +171,11 @@ def _compare_number(expected, got, rtol, atol, reveal, what):
     if value is None:
         if isinstance(got, np.ndarray) or isinstance(got, (list, tuple)):
             shape = np.shape(got) if not isinstance(got, np.ndarray) else got.shape
-            return Problem("wrong_type", f"{_cap(what)} should be a single number, but it is a "
-                           f"{type_name(got)} of shape {shape}. If it holds one value, use `.item()` or `[0]`.")
+            return Problem("wrong_type", f"{_cap(what)} should be a single number, but it is "
+                           f"{a_type(got)} of shape {shape}. If it holds one value, use `.item()` or `[0]`.")
         hint = " Remove the quotes: write 784, not '784'." if isinstance(got, str) else _callable_note(got)
         return Problem("wrong_type", f"{_cap(what)} should be a number, but it is {describe(got)} "
-                       f"(a {type_name(got)}).{hint}")
+                       f"({a_type(got)}).{hint}")
     if isinstance(value, (complex, np.complexfloating)) and not isinstance(expected, (complex, np.complexfloating)):
         return Problem("wrong_type", f"{_cap(what)} is a complex number ({value}); a real number is expected.")
     if isinstance(value, (numbers.Integral, np.integer)) and isinstance(expected, (numbers.Integral, np.integer)):
@@ -236,7 +242,7 @@ def to_array(got, what="your answer"):
     """``(array, None)`` or ``(None, Problem)``: lists are fine, strings, None and generators are not."""
     if got is None or isinstance(got, (str, bytes, dict, set)) or inspect.isgenerator(got) or callable(got):
         return None, Problem("wrong_type", f"{_cap(what)} should be a NumPy array, but it is {describe(got)} "
-                             f"(a {type_name(got)}).{_callable_note(got)}")
+                             f"({a_type(got)}).{_callable_note(got)}")
     try:
         array = np.asarray(got)
     except Exception as err:  # noqa: BLE001 - ragged lists, broken __array__ ...

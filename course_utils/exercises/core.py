@@ -10,8 +10,8 @@ import inspect
 import sys
 import textwrap
 
-from course_utils.exercises.compare import Problem, type_name
-from course_utils.exercises.feedback import Feedback, Quiet, show_box, show_code, show_note
+from course_utils.exercises.compare import Problem, a_type, type_name
+from course_utils.exercises.feedback import Feedback, Quiet, show_code, show_note
 
 _MISSING = object()
 _RESERVED = {"exercises", "notebook", "verify", "status_table"}
@@ -63,7 +63,7 @@ class Exercise:
             return Feedback(
                 self.id, "checker_error",
                 f"The checker could not handle this answer ({type(err).__name__}: {str(err)[:150]}). Check that "
-                f"you passed the right thing (a {type_name(answer)} was given). If it keeps happening, it is "
+                f"you passed the right thing ({a_type(answer)} was given). If it keeps happening, it is "
                 f"probably a course bug: please report it.",
             )
         if problem is None:
@@ -140,10 +140,10 @@ class Exercise:
 
     # --- helpers ---------------------------------------------------------------------------------
     def _correct_message(self):
-        return "Correct, well done!"
+        return "Well done!"
 
     def _not_attempted_message(self, answer):
-        return (f"Not attempted yet: replace the `None` / `...` placeholder with your answer, run the cell, "
+        return (f"Replace the `None` / `...` placeholder with your answer, run the cell, "
                 f"then check again (or try `ex.{self.id}.hint()`).")
 
     def _answer_from_caller(self):

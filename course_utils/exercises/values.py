@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 
-from course_utils.exercises.compare import Problem, compare, describe, safe_repr, type_name
+from course_utils.exercises.compare import Problem, a_type, compare, describe, safe_repr
 from course_utils.exercises.core import Exercise
 
 
@@ -64,7 +64,7 @@ class Choice(Exercise):
         listing = ", ".join(repr(option) for option in self.options)
         if isinstance(answer, (list, tuple, set, dict, np.ndarray)) or callable(answer):
             return Problem("wrong_type", f"Give exactly one of the options as your answer ({listing}), not "
-                           f"{describe(answer)} (a {type_name(answer)}).")
+                           f"{describe(answer)} ({a_type(answer)}).")
         option = self._find(answer)
         if option is None:
             return Problem("not_an_option", f"{safe_repr(answer)} is not one of the options. Choose one of: "
