@@ -266,7 +266,8 @@ def conv2d(x, kernel, stride=1, padding="valid", bias=None):
     ``padding``: ``"valid"``, ``"same"``, or an int / ``(rows, cols)`` of zeros on each side.
     ``bias``: optional, one number per output channel.
     Returns ``(H', W')`` for a 2-D image and a 2-D kernel, ``(H', W', C_out)`` for one image,
-    ``(N, H', W', C_out)`` for a batch, where ``H' = output_size(H, kh, stride, padding)``.
+    ``(N, H', W', C_out)`` for a batch, where ``H' = output_size(H, kh, stride, padding)``;
+    float32 when the inputs are float32 (or smaller), float64 otherwise.
     """
     xp, k4, (sh, sw), bias, ndims, _ = _prepare_conv(x, kernel, stride, padding, bias)
     kh, kw, c_in, c_out = k4.shape
