@@ -854,7 +854,8 @@ def load(name, seed=None):
 def final_quiz(n=15, seed=None):
     """A mixed quiz of ``n`` questions: about half from the final bank, the rest drawn from banks 01-06.
 
-    Every other bank contributes at least once when ``n`` allows; ``seed`` makes the draw reproducible.
+    Every other bank contributes at least once when ``n`` allows, preferring topics not asked yet; ``seed``
+    makes the draw reproducible. The text version tells the student to answer with ``final.answer(id, value)``.
     """
     all_banks = banks()
     final = all_banks[FINAL_BANK]
@@ -875,13 +876,15 @@ def final_quiz(n=15, seed=None):
         progress_made = False
         for pool in pools:
             if pool and len(chosen) < n:
-                chosen.append(pool.pop())
+                topics = {spec.topic for spec in chosen}
+                fresh = [i for i, spec in enumerate(pool) if spec.topic not in topics]
+                chosen.append(pool.pop(fresh[-1] if fresh else -1))  # prefer a topic not asked yet
                 progress_made = True
         if not progress_made:  # other banks exhausted: top up from the final bank
             chosen.extend([s for s in final.questions if s not in chosen][: n - len(chosen)])
             break
     rng.shuffle(chosen)
-    return Quiz(final.title, final.notebook, [spec.make(seed) for spec in chosen], seed=seed)
+    return Quiz(final.title, final.notebook, [spec.make(seed) for spec in chosen], seed=seed, how_to_call="final")
 
 
 def _find_spec(question_id):

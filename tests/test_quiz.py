@@ -365,6 +365,19 @@ def test_final_quiz_mixes_the_final_bank_with_every_other_bank():
     assert set(sources) == set(quiz.bank_names())
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_final_quiz_spreads_over_topics(seed):
+    topics = Counter(question.topic for question in quiz.final_quiz(n=15, seed=seed).questions)
+    assert len(topics) >= 10 and max(topics.values()) <= 3
+
+
+def test_final_quiz_text_tells_to_answer_with_final(capsys):
+    final = quiz.final_quiz(n=5, seed=0)
+    final.show()
+    out = capsys.readouterr().out
+    assert all(f'final.answer("{qid}", ...)' in out for qid in final.ids)
+
+
 def test_final_quiz_is_reproducible_with_a_seed_and_varies_without():
     assert quiz.final_quiz(n=10, seed=1).questions == quiz.final_quiz(n=10, seed=1).questions
     assert len({tuple(quiz.final_quiz(n=10).ids) for _ in range(5)}) > 1
