@@ -286,8 +286,10 @@ def _from_keras(name, dataset, notes):
     try:
         (x_train, y_train), (x_test, y_test) = _download_with_keras(dataset)
     except Exception as exc:  # offline, firewall, keras missing: fall through to the next source
-        reason = type(exc).__name__
-        notes.append(f"the Keras download was not reachable ({reason})")
+        if isinstance(exc, ImportError):
+            notes.append("Keras is not installed, so no download was tried")
+        else:
+            notes.append("the Keras download was not reachable")
         return None
     fix = "delete the files under ~/.keras/datasets so Keras downloads them again"
     train = _validated(x_train, y_train, f"Keras download of {name} (train)", fix)
