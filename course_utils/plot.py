@@ -9,6 +9,7 @@ a vermillion colour *and* a "✗", so colour is never the only cue.
 matplotlib is imported inside the functions, never at ``import course_utils``.
 """
 
+import math
 import numbers
 from pathlib import Path
 
@@ -201,7 +202,7 @@ def plot_images(images, labels=None, predictions=None, class_names=None, ncols=N
     images = images[:n]
     display = _display_ready(images)
     gray = display.ndim == 3
-    fig, axes = _grid(n, ncols or min(n, 10))
+    fig, axes = _grid(n, ncols or min(10, max(1, math.ceil(math.sqrt(n)))))
     wrong = 0
     for i, ax in enumerate(axes):
         if gray:
@@ -232,8 +233,8 @@ def plot_images(images, labels=None, predictions=None, class_names=None, ncols=N
         if n != n_total:
             summary += f" (first {n} of {n_total} images)"
     else:
-        summary = shown
-    fig.suptitle(f"{title} - {summary}" if title else summary)
+        summary = shown if (n != n_total or not title) else ""
+    fig.suptitle(f"{title} - {summary}" if title and summary else title or summary)
     fig.tight_layout(h_pad=1.2)
     return fig
 
