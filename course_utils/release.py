@@ -376,7 +376,10 @@ def answer_key(result):
 
 def student_readme(result):
     """Markdown for students: how to start, how exercises work, where progress is saved."""
+    from course_utils import links
+
     names = "\n".join(f"- `notebooks/{nb.path.name}`" for nb in result.notebooks)
+    install = f"{links.PACKAGE}[tf] @ git+{links.github_url()}@{links.BRANCH}"
     return textwrap.dedent("""\
         # CNN course: your notebooks
 
@@ -385,8 +388,11 @@ def student_readme(result):
 
         ## How to start
 
-        1. Install the course once: `python -m pip install "cnn-course[tf]"` (or use the Colab/Binder badge at
-           the top of each notebook).
+        1. Install the course once (Python 3.11):
+
+               python -m pip install "INSTALL"
+
+           On Colab, open a notebook with File > Upload notebook: its first cell installs the course.
         2. Check your setup: `course doctor`.
         3. Start JupyterLab in this folder: `jupyter lab`, then open `notebooks/00_start_here.ipynb` and work
            through the notebooks in order.
@@ -397,7 +403,7 @@ def student_readme(result):
         - `ex.<name>.hint()` gives a hint (call it again for a more detailed one); `ex.<name>.solution()`
           shows a reference solution when you are stuck;
         - the notebooks always run top to bottom: until your answer passes, `ex.<name>.use(...)` uses the
-          reference solution so that later cells still work (its check says "not attempted yet").
+          reference solution so that later cells still work, and says so in a short note.
 
         ## Where your progress is saved
 
@@ -407,7 +413,7 @@ def student_readme(result):
 
         ## Notebooks
 
-        """) + names + "\n"
+        """).replace("INSTALL", install) + names + "\n"
 
 
 # --- command line -------------------------------------------------------------------------------------------
