@@ -443,3 +443,22 @@ def register(subparsers):
     parser.add_argument("--notebooks", metavar="DIR", default=None,
                         help="folder of source notebooks (default: the course's notebooks/)")
     parser.set_defaults(func=_main)
+
+
+def add_nbgrader_metadata(nb, notebook):
+    """Give every cell with solution markers nbgrader's "autograded answer" metadata (in place).
+
+    With it, ``nbgrader generate_assignment`` treats the source notebooks as assignments without extra
+    configuration. Returns the number of cells marked.
+    """
+    marked = 0
+    for index, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if SOLUTION[0] not in source:
+            continue
+        cell.setdefault("metadata", {})["nbgrader"] = {
+            "grade": False, "grade_id": f"{notebook}-solution-{index}", "locked": False, "schema_version": 3,
+            "solution": True, "task": False,
+        }
+        marked += 1
+    return marked

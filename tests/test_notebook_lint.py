@@ -79,3 +79,12 @@ def test_catalogue_marks_exactly_the_existing_notebooks_ready():
     assert names == sorted(names) and len(names) == 8
     assert all(p.name in names for p in NOTEBOOKS)
     assert {nb.file for nb in catalog.NOTEBOOKS if nb.ready} == {p.name for p in NOTEBOOKS}
+
+
+def test_solution_cells_carry_nbgrader_metadata(nb):
+    """So that `nbgrader generate_assignment` works on the source notebooks as they are."""
+    for cell in nb.cells:
+        if "### BEGIN SOLUTION" in cell.source:
+            meta = cell.metadata.get("nbgrader", {})
+            assert meta.get("solution") is True and meta.get("grade_id"), "run release.add_nbgrader_metadata"
+            assert cell.source.count("### BEGIN SOLUTION") == cell.source.count("### END SOLUTION")
