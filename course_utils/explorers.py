@@ -124,6 +124,17 @@ def plot_maps(maps, title=None, ncols=4, signed=None, colorbar=True):
     return fig
 
 
+def _text_color(value, limit, signed):
+    """Black or white, whichever reads better on the cell's colour (gray map, or RdBu_r when signed)."""
+    if signed:
+        return "white" if abs(value) > 0.6 * limit else "black"
+    return "black" if value > 0.5 * limit else "white"
+
+
+def _padding_label(padding):
+    return repr(padding) if isinstance(padding, str) else f"padding {padding}"
+
+
 def plot_numbers(array, window=None, title=None, fmt="{:g}", ax=None):
     """A small 2-D array as a grid of its numbers (at most 16x16), with an optional window outlined.
 
@@ -144,8 +155,7 @@ def plot_numbers(array, window=None, title=None, fmt="{:g}", ax=None):
     limit = float(np.abs(values).max()) or 1.0
     signed = values.min() < 0
     for (i, j), value in np.ndenumerate(values):
-        strong = abs(value) > 0.6 * limit if signed else value > 0.5 * limit
-        color = "white" if strong and not signed else "black"
+        color = _text_color(value, limit, signed)
         ax.text(j, i, fmt.format(round(float(value), 2)), ha="center", va="center", fontsize=8, color=color)
     if window is not None:
         import matplotlib.patches
@@ -186,12 +196,15 @@ def _conv_panels(axes, image, name, kernel, stride, padding):
                                                    fill=False, edgecolor="#E69F00", linewidth=2))
     _show(axes[1], kernel, f"kernel {name!r}", signed=True, colorbar=False)
     if kernel.size <= 49:  # small kernels: write the weights on the cells
+        limit = float(np.abs(kernel).max()) or 1.0
         for (i, j), value in np.ndenumerate(kernel):
-            axes[1].text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=8)
+            axes[1].text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=8,
+                         color=_text_color(value, limit, signed=True))
     size = max(padded.shape)
     h, w = output.shape
-    _show(axes[2], output, f"output {h}x{w} (stride {stride}, {padding!r})", colorbar=False,
+    _show(axes[2], output, f"output {h}x{w} (stride {stride}, {_padding_label(padding)})", colorbar=False,
           extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+    axes[2].set_facecolor("#d9d9d9")  # gray: where the output has no pixels
     for ax in (axes[0], axes[2]):  # same pixel scale: a smaller output looks smaller
         ax.set_xlim(-0.5, size - 0.5)
         ax.set_ylim(size - 0.5, -0.5)
@@ -285,6 +298,7 @@ def _pool_panels(ax_in, ax_out, image, size, stride, mode, padding):
         _show(ax_in, image, f"input {image.shape[0]}x{image.shape[1]}", colorbar=False)
     _show(ax_out, output, f"{mode} pool {size}x{size}, stride {stride}, {padding!r}\n-> {h}x{w}", colorbar=False,
           signed=bool(image.min() < 0), extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+    ax_out.set_facecolor("#d9d9d9")  # gray: where the output has no pixels
     ax_out.set_xlim(-0.5, image.shape[1] - 0.5)
     ax_out.set_ylim(image.shape[0] - 0.5, -0.5)
     return output
