@@ -1,0 +1,233 @@
+"""Exercises of notebook 04: build a feature-extraction model, compute a saliency map, compute Grad-CAM
+from feature maps and their gradients.
+
+The first two answers are functions of a Keras model; they are checked on small CNNs built here (a
+Sequential and a functional one), never on the notebook's model, so the check is fast and independent of
+what notebook 03 saved.
+"""
+
+import warnings
+
+import numpy as np
+
+from course_utils.exercises import Exercise, Function, Problem, case
+from course_utils.exercises.compare import compare, describe
+from course_utils.exercises.functions import call_with_time_limit, describe_error, is_placeholder
+
+NOTEBOOK = "04_visualizing_cnns"
+
+
+# ----------------------------------------------------------------------------------------- references
+
+
+def build_feature_extractor(model):
+    """A Keras model from ``model``'s input to the outputs of all its Conv2D layers (a list, in order)."""
+    import keras
+
+    conv_outputs = [layer.output for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    return keras.Model(inputs=model.inputs, outputs=conv_outputs)
+
+
+def saliency(score_model, image, class_index):
+    """|d score / d pixel| for one image (H, W, C), the largest over channels: (H, W).
+    ``score_model`` outputs class scores (logits, no softmax)."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(image[None], dtype="float32")  # a batch of one image
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = score_model(x)[0, class_index]
+    grad = tape.gradient(score, x)[0]  # (H, W, C)
+    return np.abs(grad.numpy()).max(axis=-1)
+
+
+def grad_cam_from_maps(maps, grads):
+    """Grad-CAM from a layer's feature maps ``maps`` (h, w, k) and the gradients of the class score with
+    respect to them ``grads`` (h, w, k): (h, w), in [0, 1]."""
+    weights = grads.mean(axis=(0, 1))  # one weight per channel: (k,)
+    cam = np.maximum((maps * weights).sum(axis=-1), 0)  # weighted sum over channels, then ReLU
+    top = cam.max()
+    return cam / top if top > 0 else cam
+
+
+def grad_cam_cases(rng):
+    yield case(rng.random((4, 4, 3)), rng.normal(size=(4, 4, 3)), note="4x4 maps, 3 channels")
+    yield case(rng.random((7, 5, 8)), rng.normal(size=(7, 5, 8)), note="7x5 maps, 8 channels")
+    maps = rng.random((3, 3, 2))
+    yield case(maps, -np.abs(rng.normal(size=(3, 3, 2))), note="every gradient negative: the answer is all 0")
+    grads = np.zeros((6, 6, 4))
+    grads[..., 1] = 1.0
+    yield case(rng.random((6, 6, 4)), grads, note="only channel 1 has a gradient")
+
+
+# ----------------------------------------------------------------------------------------- test models
+
+
+_MODELS = {}
+
+
+def _test_models():
+    """Two small CNNs with fixed weights: a Sequential (two convs and a pool) and a functional one."""
+    if not _MODELS:
+        import keras
+
+        keras.utils.set_random_seed(4)
+        sequential = keras.Sequential([
+            keras.Input(shape=(12, 12, 1)),
+            keras.layers.Conv2D(3, 3, activation="relu", name="first"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(4, 3, activation="relu", name="second"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(5, name="logits"),
+        ], name="check_sequential")
+        inputs = keras.Input(shape=(9, 9, 2))
+        hidden = keras.layers.Conv2D(2, 3, padding="same", activation="relu", name="only_conv")(inputs)
+        outputs = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(hidden))
+        _MODELS["models"] = [sequential, keras.Model(inputs, outputs, name="check_functional")]
+    return _MODELS["models"]
+
+
+def _images(model, n, seed):
+    shape = tuple(model.input_shape[1:])
+    return np.random.default_rng(seed).random((n, *shape)).astype("float32")
+
+
+class _ModelFunction(Exercise):
+    """The answer is a function whose first argument is a Keras model; it is called on the test models."""
+
+    kind = "function"
+
+    def __init__(self, id, reference, *, time_limit=30.0, **options):
+        super().__init__(id, **options)
+        self.reference = reference
+        self.time_limit = time_limit
+
+    def _reference_answer(self):
+        return self.reference
+
+    def _reference_source(self):
+        from course_utils.exercises.core import reference_source
+
+        return reference_source(self.reference)
+
+    def _call(self, function, *args):
+        """``(value, None)`` or ``(None, Problem)``."""
+        outcome = call_with_time_limit(function, args, {}, self.time_limit)
+        if outcome.timed_out:
+            return None, Problem("timeout", f"Your function took longer than {self.time_limit:g} s.")
+        if outcome.error is not None:
+            if isinstance(outcome.error, NotImplementedError):
+                return None, Problem("not_attempted", self._not_attempted_message(function))
+            return None, Problem("error", f"Your function raised {describe_error(outcome.error)}.")
+        if outcome.value is None:
+            return None, Problem("returned_none", "Your function returned None: did you forget `return`?")
+        return outcome.value, None
+
+    def _evaluate(self, answer):
+        if not callable(answer):
+            return Problem("wrong_type", f"Your answer should be a function (`def {self.name}(...):`), "
+                           f"not {describe(answer)}.")
+        if is_placeholder(answer):
+            return Problem("not_attempted", self._not_attempted_message(answer))
+        for model in _test_models():
+            problem = self._evaluate_on(answer, model)
+            if problem is not None:
+                return Problem(problem.status, f"On the test model {model.name!r}: {problem.message}",
+                               problem.detail)
+        return None
+
+
+class FeatureExtractor(_ModelFunction):
+    """``build_feature_extractor(model)`` must return a Keras model whose outputs equal the outputs of every
+    Conv2D layer of ``model``, in order."""
+
+    def _evaluate_on(self, answer, model):
+        import keras
+
+        extractor, problem = self._call(answer, model)
+        if problem:
+            return problem
+        if not isinstance(extractor, keras.Model):
+            return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(extractor)}. "
+                           f"Build one with keras.Model(inputs=..., outputs=...).")
+        images = _images(model, 2, seed=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras warns when a model built on [input] gets a bare tensor
+            expected = _as_list(self.reference(model)(images))
+            got = _as_list(extractor(images))
+        n_conv = len(expected)
+        if len(got) != n_conv:
+            return Problem("wrong_outputs", f"the model has {n_conv} Conv2D layer(s) but your extractor has "
+                           f"{len(got)} output(s). Use one output per convolution layer.")
+        for i, (want, have) in enumerate(zip(expected, got, strict=True)):
+            want, have = np.asarray(want), np.asarray(have)
+            if want.shape != have.shape:
+                return Problem("wrong_shape", f"output {i} has shape {have.shape}, but convolution layer {i} "
+                               f"outputs {want.shape}. Take layer.output of the Conv2D layers, in order.")
+            if not np.allclose(want, have, rtol=1e-4, atol=1e-5):
+                return Problem("wrong_values", f"output {i} has the right shape but not the values of "
+                               f"convolution layer {i}: is it the layer's output (after its activation)?")
+        return None
+
+
+class Saliency(_ModelFunction):
+    """``saliency(score_model, image, class_index)`` must return |d score / d pixel|, max over channels."""
+
+    def _evaluate_on(self, answer, model):
+        for i, image in enumerate(_images(model, 2, seed=1)):
+            class_index = (i + 1) % int(model.output_shape[-1])
+            got, problem = self._call(answer, model, image.copy(), class_index)
+            if problem:
+                return problem
+            problem = compare(self.reference(model, image, class_index), _numpy(got), rtol=1e-3, atol=1e-5,
+                              reveal=False, what=f"your map for class {class_index}")
+            if problem is not None:
+                return problem
+        return None
+
+
+def _as_list(outputs):
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+def _numpy(value):
+    try:
+        return np.asarray(value)
+    except Exception:  # noqa: BLE001 - let compare() describe odd objects
+        return value
+
+
+EXERCISES = [
+    FeatureExtractor(
+        "feature_extractor", build_feature_extractor, name="build_feature_extractor",
+        title="Build a model that outputs the feature maps of every convolution layer",
+        hints=[
+            "In Keras 3 every layer of a built model has `layer.output`, a symbolic tensor; `model.inputs` is "
+            "the model's input.",
+            "Keep the layers with `isinstance(layer, keras.layers.Conv2D)` and collect their `.output`.",
+            "`keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers if "
+            "isinstance(layer, keras.layers.Conv2D)])`",
+        ],
+    ),
+    Saliency(
+        "saliency", saliency,
+        title="Saliency: |d score / d pixel| with tf.GradientTape",
+        hints=[
+            "Add a batch axis (`image[None]`), convert it to a tensor and `tape.watch` it: the tape only "
+            "follows variables unless told otherwise.",
+            "Inside the tape compute `score_model(x)[0, class_index]`; outside, `tape.gradient(score, x)`.",
+            "The gradient has shape (1, H, W, C): take `[0]`, its absolute value, and the max over the last "
+            "axis (`.max(axis=-1)`).",
+        ],
+    ),
+    Function(
+        "grad_cam_from_maps", grad_cam_from_maps, grad_cam_cases, rtol=1e-6, atol=1e-9,
+        title="Grad-CAM from feature maps and their gradients",
+        hints=[
+            "Each channel k gets one weight: the average of its gradients over all positions.",
+            "`weights = grads.mean(axis=(0, 1))` has shape (k,); `(maps * weights).sum(axis=-1)` is the "
+            "weighted sum of the maps, shape (h, w).",
+            "Keep the positive part with `np.maximum(cam, 0)`, then divide by `cam.max()` unless it is 0.",
+        ],
+    ),
+]
