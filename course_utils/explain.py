@@ -24,6 +24,7 @@ __all__ = [
     "grad_cam",
     "occlusion_map",
     "maximize_filter",
+    "score_model",
     "class_scores",
     "plot_explanations",
 ]
@@ -205,6 +206,12 @@ def _scores_model(model, layer=None):
     scores, _ = _score_tensor(model)
     outputs = [scores] if layer is None else [layer.output, scores]
     return keras.Model(inputs=inputs, outputs=outputs)
+
+
+def score_model(model):
+    """A Keras model from ``model``'s input to its class scores (N, K): the logits when ``model`` ends in a
+    softmax (the last layer's weights are copied at call time), else ``model``'s own output."""
+    return _scores_model(model)
 
 
 def class_scores(model, image):

@@ -122,6 +122,13 @@ def test_class_scores_are_the_logits_for_a_softmax_model(model):
                                rtol=1e-5, atol=1e-5)
 
 
+def test_score_model_outputs_the_logits_behind_the_softmax(model):
+    image = _random_image(6)[None]
+    logits = np.asarray(explain.score_model(model)(image), dtype="float64")
+    np.testing.assert_allclose(logits, np.asarray(_logits_model(model)(image)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.exp(logits) / np.exp(logits).sum(), np.asarray(model(image)), rtol=1e-4)
+
+
 def test_saliency_defaults_to_the_predicted_class_and_accepts_2d_images(model):
     image = _random_image(5)
     predicted = int(np.argmax(model(image[None])))
