@@ -54,7 +54,9 @@ def main(argv=None):
     print(f"conv2d on {BATCH} images {SIZE}x{SIZE}x{C_IN}, {C_OUT} filters {K}x{K}, float32; "
           f"median of {args.repeat} runs (naive: {naive_repeat} runs on {args.naive_images} image(s), "
           f"scaled x{BATCH / args.naive_images:g})")
-    print(f"numpy {np.__version__}, tensorflow {tf.__version__}, {os.cpu_count()} CPU core(s)\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"numpy {np.__version__}, tensorflow {tf.__version__}, {os.cpu_count()} CPU core(s), "
+          f"load average {load:.1f} (timings are noisy when it exceeds the core count)\n")
     header = f"{'padding':8} {'naive (s)':>10} {'numpy (s)':>10} {'tf (s)':>10} {'numpy/tf':>9} {'naive/numpy':>12}"
     print(header)
     print("-" * len(header))

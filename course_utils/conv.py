@@ -14,6 +14,7 @@ Results are float32 when every input fits in float32 (float32, float16, 8- or 16
 float64 otherwise (float64 arrays, Python lists of numbers, 32/64-bit integers).
 """
 
+import contextlib
 import math
 import numbers
 
@@ -211,6 +212,28 @@ def conv_param_count(kh, kw, c_in, c_out, bias=True):
 
 # --------------------------------------------------------------------------- convolution
 
+_BLAS_CONTROLLER = []  # threadpoolctl's controller, created on first use (about 10 ms)
+
+
+def _one_blas_thread():
+    """A context that runs NumPy's matrix product on one BLAS thread (when threadpoolctl is installed).
+
+    On a 2-core machine OpenBLAS's thread pool made conv2d's thin product (K = kh*kw*C_in) 2-30x
+    slower whenever anything else was running; one thread is as fast when the machine is idle.
+    """
+    if not _BLAS_CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER.append(ThreadpoolController())
+        except Exception:  # threadpoolctl missing or unable to inspect the BLAS: keep its default
+            _BLAS_CONTROLLER.append(None)
+    controller = _BLAS_CONTROLLER[0]
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
 
 def _prepare_conv(x, kernel, stride, padding, bias):
     """Checked inputs as ``(xp (N, Hp, Wp, C_in), k4 (kh, kw, C_in, C_out), stride, bias, ndims, dtype)``."""
@@ -282,7 +305,9 @@ def conv2d(x, kernel, stride=1, padding="valid", bias=None):
             columns[:, :, :, di, dj, :] = xp[:, di : di + (out_h - 1) * sh + 1 : sh,
                                               dj : dj + (out_w - 1) * sw + 1 : sw, :]
     columns = columns.reshape(n * out_h * out_w, kh * kw * c_in)
-    out = (columns @ k4.reshape(kh * kw * c_in, c_out)).reshape(n, out_h, out_w, c_out)
+    weights = k4.reshape(kh * kw * c_in, c_out)
+    with _one_blas_thread():
+        out = (columns @ weights).reshape(n, out_h, out_w, c_out)
     if bias is not None:
         out += bias
     return _restore_shape(out, ndims)

@@ -311,3 +311,11 @@ def test_bad_input_raises_a_friendly_value_error(call, message):
 def test_importing_conv_does_not_import_tensorflow():
     code = "import sys, course_utils.conv; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_conv2d_restores_the_blas_thread_count_it_lowers():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    conv2d(np.ones((2, 8, 8, 3)), np.ones((3, 3, 3, 4)))
+    after = [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    assert after == before
