@@ -188,14 +188,25 @@ def _score_tensor(model):
             isinstance(last, keras.layers.Activation) and getattr(last.activation, "__name__", "") == "softmax"):
         return last.input, "logit"
     if getattr(getattr(last, "activation", None), "__name__", "") == "softmax":
-        config = last.get_config()
-        config["activation"] = "linear"
-        config["name"] = f"{last.name}_logits"
-        linear = type(last).from_config(config)
-        linear.build(last.input.shape)
-        linear.set_weights(last.get_weights())
-        return linear(last.input), "logit"
+        return _linear_twin(last)(last.input), "logit"
     return output, "output"
+
+
+def _linear_twin(layer):
+    """A copy of ``layer`` (same config and weights) with a linear activation, built on ``layer.input``."""
+    config = layer.get_config()
+    config["activation"] = "linear"
+    config["name"] = f"{layer.name}_linear"
+    twin = type(layer).from_config(config)
+    twin.build(layer.input.shape)
+    twin.set_weights(layer.get_weights())
+    return twin
+
+
+def _pre_activation(layer):
+    """The symbolic output of ``layer`` before its own activation (e.g. ReLU), or its output if it has none."""
+    name = getattr(getattr(layer, "activation", None), "__name__", "linear")
+    return layer.output if name == "linear" else _linear_twin(layer)(layer.input)
 
 
 def _scores_model(model, layer=None):
@@ -308,14 +319,24 @@ def _starts(n, patch, stride):
     return starts
 
 
-def occlusion_map(model, image, class_index=None, patch=4, stride=2, fill=0.0, batch_size=256):
+def _measure(probabilities, measure):
+    if measure == "probability":
+        return probabilities
+    p = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+def occlusion_map(model, image, class_index=None, patch=4, stride=2, fill=0.0, batch_size=256,
+                  measure="probability"):
     """Occlusion sensitivity (Zeiler & Fergus 2014), model-agnostic: only the predictions are used.
 
     Slides a ``patch`` x ``patch`` square of value ``fill`` over the image with step ``stride`` (the last
     row/column of patches touches the border) and records how much the probability of class ``class_index``
     (default: the predicted class) drops. Each pixel gets the mean drop of the patches that cover it.
     Returns (H, W) float32, in probability units: > 0 the pixel's region supports the class, < 0 hiding it
-    makes the class *more* likely. All occluded images are predicted in batches of ``batch_size``.
+    makes the class *more* likely. ``measure="log_odds"`` records the drop in log(p / (1 - p)) instead,
+    which still shows differences when p is 0.9999 (a probability barely moves there). All occluded images
+    are predicted in batches of ``batch_size``.
     """
     batch = _as_batch(model, image)
     height, width = batch.shape[1:3]
@@ -326,6 +347,8 @@ def occlusion_map(model, image, class_index=None, patch=4, stride=2, fill=0.0, b
         raise ValueError(f"patch ({patch}) must fit in the image ({height}x{width}).")
     if not isinstance(fill, numbers.Real):
         raise TypeError(f"fill must be a number (the value of the hiding patch), not {type(fill).__name__}.")
+    if measure not in ("probability", "log_odds"):
+        raise ValueError(f"measure must be 'probability' or 'log_odds'; got {measure!r}.")
     base = _as_probabilities(_predicted(model, batch))[0]
     index = int(base.argmax()) if class_index is None else _check_class(class_index, len(base))
     positions = [(r, c) for r in _starts(height, patch, stride) for c in _starts(width, patch, stride)]
@@ -336,10 +359,11 @@ def occlusion_map(model, image, class_index=None, patch=4, stride=2, fill=0.0, b
         _as_probabilities(_predicted(model, occluded[start:start + batch_size]))[:, index]
         for start in range(0, len(occluded), batch_size)
     ])
+    before, probs = _measure(base[index], measure), _measure(probs, measure)
     total = np.zeros((height, width))
     count = np.zeros((height, width))
     for (r, c), prob in zip(positions, probs, strict=True):
-        total[r:r + patch, c:c + patch] += base[index] - prob
+        total[r:r + patch, c:c + patch] += before - prob
         count[r:r + patch, c:c + patch] += 1
     return (total / np.maximum(count, 1)).astype("float32")
 
@@ -347,6 +371,9 @@ def occlusion_map(model, image, class_index=None, patch=4, stride=2, fill=0.0, b
 def maximize_filter(model, layer_name, filter_index, steps=60, lr=0.05, seed=0, value_range=(0.0, 1.0)):
     """Gradient ascent on the input to maximize a filter's mean activation ("what the filter responds to").
 
+    The activation is taken *before* the layer's own activation function (ReLU), so that a filter that is
+    silent (0 everywhere) on the starting image still gets a gradient; for a layer with no activation (e.g.
+    a conv followed by BatchNormalization) it is the layer's output.
     Starts from faint noise around mid-grey (seeded), and at each of ``steps`` steps moves every pixel by
     ``lr`` times the gradient divided by its RMS (so ``lr`` is in pixel units), then clips to
     ``value_range``. ``filter_index``: one channel of ``layer_name``'s output, or a list of channels (all
@@ -377,7 +404,9 @@ def maximize_filter(model, layer_name, filter_index, steps=60, lr=0.05, seed=0, 
     if not isinstance(lr, numbers.Real) or lr <= 0:
         raise ValueError(f"lr must be a positive number (pixel units per step); got {lr!r}.")
     low, high = (float(v) for v in value_range)
-    extractor = feature_extractor(model, layer_name)
+    import keras
+
+    extractor = keras.Model(_check_model(model), _pre_activation(layer))
     rng = np.random.default_rng(seed)
     n = len(indices)
     mid = (low + high) / 2
@@ -409,9 +438,9 @@ def maximize_filter(model, layer_name, filter_index, steps=60, lr=0.05, seed=0, 
 # ----------------------------------------------------------------------------------------- figure
 
 
-def plot_explanations(model, images, labels=None, class_names=None, patch=4, stride=2):
+def plot_explanations(model, images, labels=None, class_names=None, patch=4, stride=2, measure="log_odds"):
     """One row per image: the image, its saliency map, Grad-CAM (last conv layer, over the image) and
-    occlusion map, each explaining the *predicted* class. Row titles give the true and predicted class and
+    occlusion map (``measure``: see ``occlusion_map``), each explaining the *predicted* class. Row titles give the true and predicted class and
     the probability; a wrong prediction is marked with a vermillion title and a "✗".
 
     images: (N, H, W, C) or (N, H, W); labels: class ids (N,) or None. Colour-blind-safe maps: ``viridis``
@@ -436,14 +465,15 @@ def plot_explanations(model, images, labels=None, class_names=None, patch=4, str
     batches = [_as_batch(model, image, what=f"images[{i}]") for i, image in enumerate(images)]
     n = len(batches)
     fig, axes = _subplots(n, 4, figsize=(9.6, 2.5 * n + 0.4))
-    columns = ("", "saliency |∂logit/∂x|", "Grad-CAM (last conv)", "occlusion: drop in p")
+    unit = "p" if measure == "probability" else "log-odds"
+    columns = ("", "saliency |∂logit/∂x|", "Grad-CAM (last conv)", f"occlusion: drop in {unit}")
     for row, batch in enumerate(batches):
         probs = _as_probabilities(_predicted(model, batch))[0]
         pred = int(probs.argmax())
         pixels = batch[0, :, :, 0] if batch.shape[-1] == 1 else np.clip(batch[0], 0, 1)
         sal = saliency_map(model, batch, pred)
         cam = grad_cam(model, batch, pred)
-        occ = occlusion_map(model, batch, pred, patch=patch, stride=stride)
+        occ = occlusion_map(model, batch, pred, patch=patch, stride=stride, measure=measure)
         ax = axes[row]
         ax[0].imshow(pixels, cmap="gray")
         ax[1].imshow(sal, cmap="viridis")

@@ -175,6 +175,16 @@ def test_occlusion_over_an_irrelevant_region_changes_nothing(region_model):
     assert occ[3:6, 3:6].min() > 0  # hiding the bright square lowers the probability of class 0
 
 
+def test_occlusion_in_log_odds_has_the_same_sign_and_zeros(region_model):
+    probability = explain.occlusion_map(region_model, _region_image(), class_index=0, patch=2, stride=2)
+    log_odds = explain.occlusion_map(region_model, _region_image(), class_index=0, patch=2, stride=2,
+                                     measure="log_odds")
+    assert np.abs(log_odds[:, 8:]).max() < 1e-4
+    assert np.all(np.sign(log_odds[np.abs(probability) > 1e-4]) == np.sign(probability[np.abs(probability) > 1e-4]))
+    with pytest.raises(ValueError, match="'probability' or 'log_odds'"):
+        explain.occlusion_map(region_model, _region_image(), measure="logit")
+
+
 def test_occlusion_with_fill_equal_to_the_image_changes_nothing(model):
     image = np.full((SIZE, SIZE, 1), 0.3, dtype="float32")
     np.testing.assert_allclose(explain.occlusion_map(model, image, fill=0.3), 0.0, atol=1e-6)
@@ -194,6 +204,15 @@ def test_maximize_filter_increases_the_activation(model):
     assert image.shape == (SIZE, SIZE, 1) and curve.shape == (16,)
     assert curve[-1] > curve[0] + 1e-3
     assert image.min() >= 0 and image.max() <= 1
+
+
+def test_maximize_filter_revives_a_filter_that_relu_silences_at_the_start():
+    silent = _tiny_cnn(seed=2)
+    kernel, bias = silent.get_layer("conv_a").get_weights()
+    bias[0] = -50.0  # ReLU output 0 everywhere: its gradient is 0, only the pre-activation can rise
+    silent.get_layer("conv_a").set_weights([kernel, bias])
+    _, curve = explain.maximize_filter(silent, "conv_a", 0, steps=10, seed=0)
+    assert curve[-1] > curve[0] + 0.1
 
 
 def test_maximize_filter_optimizes_a_list_of_filters_together(model):
