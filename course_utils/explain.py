@@ -157,7 +157,8 @@ def feature_extractor(model, layer_names=None):
 
     layer_names: None (every convolution layer), one name (the model has one output) or a list of names
     (a list of outputs, in that order). Calling it on a batch ``(N, H, W, C)`` gives, per layer, the feature
-    maps ``(N, h, w, channels)``.
+    maps ``(N, h, w, channels)``. Call it with ``training=False``: Keras 3 augmentation layers (e.g.
+    ``RandomTranslation``) at the start of a model are active in a plain call.
     """
     import keras
 
@@ -228,7 +229,7 @@ def score_model(model):
 def class_scores(model, image):
     """The class scores used by saliency and Grad-CAM (logits when the model ends in softmax), shape (K,)."""
     batch = _as_batch(model, image)
-    return np.asarray(_scores_model(model)(batch)[0], dtype="float32")
+    return np.asarray(_scores_model(model)(batch, training=False)[0], dtype="float32")
 
 
 # ----------------------------------------------------------------------------------------- explanations

@@ -129,6 +129,22 @@ def test_score_model_outputs_the_logits_behind_the_softmax(model):
     np.testing.assert_allclose(np.exp(logits) / np.exp(logits).sum(), np.asarray(model(image)), rtol=1e-4)
 
 
+def test_explanations_ignore_augmentation_layers_at_inference():
+    keras.utils.set_random_seed(3)
+    augmented = keras.Sequential([
+        keras.Input(shape=(SIZE, SIZE, 1)),
+        keras.layers.RandomTranslation(0.3, 0.3, fill_mode="constant"),
+        keras.layers.Conv2D(2, 3, activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(N_CLASSES, activation="softmax"),
+    ])
+    image = _random_image(7)
+    probabilities = augmented.predict(image[None], verbose=0)[0]
+    scores = explain.class_scores(augmented, image)
+    np.testing.assert_allclose(np.exp(scores) / np.exp(scores).sum(), probabilities, rtol=1e-4)
+    np.testing.assert_array_equal(explain.saliency_map(augmented, image), explain.saliency_map(augmented, image))
+
+
 def test_saliency_defaults_to_the_predicted_class_and_accepts_2d_images(model):
     image = _random_image(5)
     predicted = int(np.argmax(model(image[None])))

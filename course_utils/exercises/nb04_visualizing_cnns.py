@@ -36,7 +36,7 @@ def saliency(score_model, image, class_index):
     x = tf.convert_to_tensor(image[None], dtype="float32")  # a batch of one image
     with tf.GradientTape() as tape:
         tape.watch(x)
-        score = score_model(x)[0, class_index]
+        score = score_model(x, training=False)[0, class_index]  # inference: augmentation layers off
     grad = tape.gradient(score, x)[0]  # (H, W, C)
     return np.abs(grad.numpy()).max(axis=-1)
 
@@ -215,7 +215,7 @@ EXERCISES = [
         hints=[
             "Add a batch axis (`image[None]`), convert it to a tensor and `tape.watch` it: the tape only "
             "follows variables unless told otherwise.",
-            "Inside the tape compute `score_model(x)[0, class_index]`; outside, `tape.gradient(score, x)`.",
+            "Inside the tape compute `score_model(x, training=False)[0, class_index]`; outside, `tape.gradient(score, x)`.",
             "The gradient has shape (1, H, W, C): take `[0]`, its absolute value, and the max over the last "
             "axis (`.max(axis=-1)`).",
         ],
