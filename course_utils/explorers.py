@@ -97,17 +97,26 @@ def _show(ax, values, title=None, signed=None, colorbar=True, extent=None):
     return artist
 
 
-def plot_maps(maps, title=None, ncols=4, signed=None, colorbar=True):
-    """One panel per named 2-D map (``{"input": x, "sobel x": y}``), titled with the name and shape.
+def plot_maps(maps, title=None, ncols=4, signed=None, colorbar=True, shared_scale=False):
+    """One panel per named map (``{"input": x, "sobel x": y}``), titled with the name and shape.
 
+    Each map is (H, W), or (H, W, 3) for an RGB image in [0, 1] (shown in colour, no colour bar).
     ``signed``: None (default) picks per map: ``RdBu_r`` with limits ``±max|v|`` if it has negative values,
-    else ``gray`` from 0 to its max; True / False forces one rule for all maps. Returns the ``Figure``.
+    else ``gray`` from 0 to its max; True / False forces one rule for all maps. ``shared_scale=True`` gives
+    every 2-D map the same limits (the largest over all maps), to compare their values. Returns the ``Figure``.
     """
     from course_utils import plot
 
     if not isinstance(maps, dict) or not maps:
         raise ValueError("`maps` must be a non-empty dict name -> 2-D array, e.g. {'input': image}.")
-    arrays = {str(name): _image(value, f"maps[{name!r}]") for name, value in maps.items()}
+    arrays = {}
+    for name, value in maps.items():
+        if np.ndim(value) == 3 and np.shape(value)[-1] == 3:
+            arrays[str(name)] = np.clip(np.asarray(value, dtype=float), 0.0, 1.0)
+        else:
+            arrays[str(name)] = _image(value, f"maps[{name!r}]")
+    flat = [a for a in arrays.values() if a.ndim == 2]
+    limit = max(float(np.abs(a).max()) for a in flat) if shared_scale and flat else None
     n = len(arrays)
     ncols = max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
@@ -115,7 +124,16 @@ def plot_maps(maps, title=None, ncols=4, signed=None, colorbar=True):
     axes = list(axes.ravel())
     for ax, (name, values) in zip(axes, arrays.items()):
         shape = "x".join(str(s) for s in values.shape)
-        _show(ax, values, f"{name}\n{shape}", signed=signed, colorbar=colorbar)
+        if values.ndim == 3:
+            ax.imshow(values)
+            ax.set_title(f"{name}\n{shape}", fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        artist = _show(ax, values, f"{name}\n{shape}", signed=signed, colorbar=colorbar)
+        if limit:
+            is_signed = artist.get_cmap().name == "RdBu_r"
+            artist.set_clim(-limit if is_signed else 0.0, limit)
     for ax in axes[n:]:
         ax.remove()
     if title:

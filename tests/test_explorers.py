@@ -38,11 +38,11 @@ def test_plot_maps_uses_a_symmetric_diverging_scale_for_signed_maps(image):
     assert "edges\n10x10" in [ax.get_title() for ax in fig.axes]
 
 
-def test_plot_maps_rejects_an_empty_dict_and_rgb_images():
+def test_plot_maps_rejects_an_empty_dict_and_images_with_other_channel_counts():
     with pytest.raises(ValueError, match="non-empty dict"):
         explorers.plot_maps({})
     with pytest.raises(ValueError, match="gray=True"):
-        explorers.plot_maps({"photo": np.zeros((4, 4, 3))})
+        explorers.plot_maps({"photo": np.zeros((4, 4, 4))})
     with pytest.raises(ValueError, match="None"):
         explorers.plot_maps({"nothing": None})
 
@@ -132,3 +132,19 @@ def test_pool_widget_reports_the_output_size_and_the_reduction(image, monkeypatc
     box.children[0].children[0].value = 3
     box.children[0].children[1].value = 3
     assert "output 4x4" in box.children[1].value
+
+
+def test_plot_maps_shared_scale_gives_every_map_the_same_limits():
+    fig = explorers.plot_maps({"dim": np.full((4, 4), 0.2), "bright": np.full((4, 4), 0.8)}, shared_scale=True)
+    assert [im.get_clim() for im in _images(fig)] == [(0.0, 0.8), (0.0, 0.8)]
+    fig = explorers.plot_maps({"dim": np.full((4, 4), 0.2), "bright": np.full((4, 4), 0.8)})
+    assert [im.get_clim() for im in _images(fig)] == [(0.0, 0.2), (0.0, 0.8)]
+
+
+def test_plot_maps_shows_an_rgb_image_in_colour():
+    rgb = np.zeros((5, 6, 3))
+    rgb[..., 0] = 1.0
+    fig = explorers.plot_maps({"red": rgb, "gray": rgb[..., 0]})
+    shown = _images(fig)[0].get_array()
+    assert shown.shape == (5, 6, 3)
+    assert fig.axes[0].get_title() == "red\n5x6x3"
