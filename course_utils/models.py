@@ -402,5 +402,5 @@ def load_mnist_model(train_if_missing=True, path=None):
             raise
         if "No model file" not in str(err):
             print(f"Note: {err}")
-    print("Notebook 03's model was not found, so a small CNN is trained now (about 10-20 s).")
+    print("Notebook 03's model is not available, so a small CNN is trained now (about 10-20 s).")
     return quick_mnist_model(), FALLBACK_HOW

@@ -8,7 +8,7 @@ from course_utils.exercises.compare import describe
 NOTEBOOK = "03_mnist_cnn"
 
 # Accuracy the trained model must reach on 2,000 test digits (fast mode: tests, `course run --fast`).
-ACCURACY_FLOOR = 0.97
+ACCURACY_FLOOR = 0.96
 FAST_ACCURACY_FLOOR = 0.90
 
 
@@ -29,7 +29,7 @@ def build_small_cnn():
 
 
 def accuracy_floor():
-    """The floor ``trained_model`` must reach: 0.97, or 0.90 in fast mode."""
+    """The floor ``trained_model`` must reach: 0.96, or 0.90 in fast mode."""
     return FAST_ACCURACY_FLOOR if paths.fast_mode() else ACCURACY_FLOOR
 
 
