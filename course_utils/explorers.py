@@ -7,7 +7,7 @@
 - ``conv_explorer(image, kernels)`` / ``pool_explorer(image)``: ipywidgets (choose kernel or pool size,
   stride, padding; the output and its shape update live) when a live kernel is watching, otherwise
   (``course_utils.paths.headless()``) a static figure of a few settings. Both return a ``Figure`` headless,
-  the widget box otherwise.
+  None otherwise (the widgets are displayed).
 
 matplotlib and ipywidgets are imported inside the functions.
 """
@@ -258,7 +258,7 @@ def conv_explorer(image, kernels=None, strides=(1, 2, 3), paddings=CONV_PADDINGS
 
     ``image``: (H, W); ``kernels``: dict name -> (kh, kw) array (default: identity, box blur, Sobel x/y).
     Headless (tests, ``course run``): returns ``conv_explorer_figure(image, kernels, settings)``.
-    Live: displays and returns an ipywidgets ``VBox``.
+    Live: displays an ipywidgets ``VBox`` and returns None (so that the cell shows it once).
     """
     image, kernels = _image(image), _kernels(kernels)
     strides = _int_choices(strides, "strides")
@@ -266,7 +266,8 @@ def conv_explorer(image, kernels=None, strides=(1, 2, 3), paddings=CONV_PADDINGS
         raise ValueError("`paddings` must list at least one of 'valid', 'same' or an int.")
     if paths.headless():
         return conv_explorer_figure(image, kernels, settings)
-    return _conv_widget(image, kernels, strides, tuple(paddings), display_it=True)
+    _conv_widget(image, kernels, strides, tuple(paddings), display_it=True)
+    return None
 
 
 def _conv_widget(image, kernels, strides, paddings, display_it=False):
@@ -345,14 +346,15 @@ def pool_explorer(image, sizes=(2, 3, 4), strides=(1, 2, 3), modes=POOL_MODES, p
                   settings=None):
     """Choose pool size, stride, max/average and padding; see the pooled output and its shape live.
 
-    ``image``: (H, W). Headless: returns ``pool_explorer_figure(image, settings)``; live: displays and
-    returns an ipywidgets ``VBox``.
+    ``image``: (H, W). Headless: returns ``pool_explorer_figure(image, settings)``; live: displays an
+    ipywidgets ``VBox`` and returns None.
     """
     image = _image(image)
     sizes, strides = _int_choices(sizes, "sizes"), _int_choices(strides, "strides")
     if paths.headless():
         return pool_explorer_figure(image, settings)
-    return _pool_widget(image, sizes, strides, tuple(modes), tuple(paddings), display_it=True)
+    _pool_widget(image, sizes, strides, tuple(modes), tuple(paddings), display_it=True)
+    return None
 
 
 def _pool_widget(image, sizes, strides, modes, paddings, display_it=False):

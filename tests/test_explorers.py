@@ -103,10 +103,27 @@ def test_pool_explorer_headless_draws_each_setting_at_the_right_size(image, head
     assert first.shape == (6, 6) and second.shape == (6, 6)
 
 
-def test_conv_widget_redraws_when_a_control_changes(image, monkeypatch):
+@pytest.fixture
+def live(monkeypatch):
+    """A live kernel: not headless; what `display` shows is collected (only ipywidgets boxes)."""
+    import ipywidgets
+
+    shown = []
     monkeypatch.setattr(explorers.paths, "headless", lambda: False)
-    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: None)
-    box = explorers.conv_explorer(image, paddings=("valid", "same"))
+    monkeypatch.setattr("IPython.display.display",
+                        lambda obj, *args, **kwargs: shown.append(obj) if isinstance(obj, ipywidgets.Box) else None)
+    return shown
+
+
+def test_conv_explorer_live_displays_its_widgets_once_and_returns_nothing(image, live):
+    assert explorers.conv_explorer(image) is None
+    assert explorers.pool_explorer(image) is None
+    assert len(live) == 2
+
+
+def test_conv_widget_redraws_when_a_control_changes(image, live):
+    explorers.conv_explorer(image, paddings=("valid", "same"))
+    (box,) = live
     kernel, stride, padding = box.children[0].children
     text = box.children[1]
     assert "output 10x10" in text.value
@@ -115,19 +132,17 @@ def test_conv_widget_redraws_when_a_control_changes(image, monkeypatch):
     assert "output 6x6" in text.value
 
 
-def test_conv_widget_shows_a_message_instead_of_a_traceback_for_a_kernel_too_large(monkeypatch):
-    monkeypatch.setattr(explorers.paths, "headless", lambda: False)
-    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: None)
-    box = explorers.conv_explorer(np.ones((4, 4)), kernels={"big": np.ones((5, 5)), "small": np.ones((3, 3))},
-                                  paddings=("same", "valid"))
+def test_conv_widget_shows_a_message_instead_of_a_traceback_for_a_kernel_too_large(live):
+    explorers.conv_explorer(np.ones((4, 4)), kernels={"big": np.ones((5, 5)), "small": np.ones((3, 3))},
+                            paddings=("same", "valid"))
+    (box,) = live
     box.children[0].children[2].value = "valid"
     assert "larger than" in box.children[1].value
 
 
-def test_pool_widget_reports_the_output_size_and_the_reduction(image, monkeypatch):
-    monkeypatch.setattr(explorers.paths, "headless", lambda: False)
-    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: None)
-    box = explorers.pool_explorer(image, sizes=(2, 3), strides=(2, 3))
+def test_pool_widget_reports_the_output_size_and_the_reduction(image, live):
+    explorers.pool_explorer(image, sizes=(2, 3), strides=(2, 3))
+    (box,) = live
     assert "output 6x6: 144 numbers -> 36 (25%)" in box.children[1].value
     box.children[0].children[0].value = 3
     box.children[0].children[1].value = 3
