@@ -94,6 +94,23 @@ def _get_layer(model, name):
                      f"(all layers: {others}). Names are listed by model.summary().")
 
 
+def _tensors(model, layer):
+    """``(input, output)``: the symbolic tensors of ``layer`` *in this model's graph*.
+
+    A layer called in several graphs (a model rebuilt or loaded, layers shared between models) has several
+    nodes, and ``layer.input`` / ``layer.output`` give the first one, which may belong to another graph:
+    gradients between such tensors are then None. The node whose key is in the model's graph is used."""
+    graph = getattr(model, "_functional", None) or model
+    keys = getattr(graph, "_nodes", None)
+    nodes = getattr(layer, "_inbound_nodes", [])
+    if keys and len(nodes) > 1:
+        for index, node in enumerate(nodes):
+            if f"{id(layer)}_ib-{index}" in keys:
+                inputs, outputs = node.input_tensors, node.output_tensors
+                return (inputs[0] if len(inputs) == 1 else inputs), (outputs[0] if len(outputs) == 1 else outputs)
+    return layer.input, layer.output
+
+
 def _input_shape(model):
     shape = tuple(_check_model(model).shape[1:])
     if len(shape) != 3:
@@ -172,9 +189,9 @@ def feature_extractor(model, layer_names=None):
         if not names:
             raise ValueError("layer_names is empty: give at least one layer name (or None for every conv layer).")
     if isinstance(names, str):
-        outputs = _get_layer(model, names).output
+        outputs = _tensors(model, _get_layer(model, names))[1]
     else:
-        outputs = [_get_layer(model, name).output for name in names]
+        outputs = [_tensors(model, _get_layer(model, name))[1] for name in names]
     return keras.Model(inputs=inputs, outputs=outputs, name=f"{model.name}_features")
 
 
@@ -185,29 +202,31 @@ def _score_tensor(model):
 
     last = model.layers[-1]
     output = model.outputs[0]
+    last_input = _tensors(model, last)[0]
     if isinstance(last, keras.layers.Softmax) or (
             isinstance(last, keras.layers.Activation) and getattr(last.activation, "__name__", "") == "softmax"):
-        return last.input, "logit"
+        return last_input, "logit"
     if getattr(getattr(last, "activation", None), "__name__", "") == "softmax":
-        return _linear_twin(last)(last.input), "logit"
+        return _linear_twin(last, last_input)(last_input), "logit"
     return output, "output"
 
 
-def _linear_twin(layer):
-    """A copy of ``layer`` (same config and weights) with a linear activation, built on ``layer.input``."""
+def _linear_twin(layer, layer_input):
+    """A copy of ``layer`` (same config and weights) with a linear activation, built for ``layer_input``."""
     config = layer.get_config()
     config["activation"] = "linear"
     config["name"] = f"{layer.name}_linear"
     twin = type(layer).from_config(config)
-    twin.build(layer.input.shape)
+    twin.build(layer_input.shape)
     twin.set_weights(layer.get_weights())
     return twin
 
 
-def _pre_activation(layer):
+def _pre_activation(model, layer):
     """The symbolic output of ``layer`` before its own activation (e.g. ReLU), or its output if it has none."""
     name = getattr(getattr(layer, "activation", None), "__name__", "linear")
-    return layer.output if name == "linear" else _linear_twin(layer)(layer.input)
+    layer_input, layer_output = _tensors(model, layer)
+    return layer_output if name == "linear" else _linear_twin(layer, layer_input)(layer_input)
 
 
 def _scores_model(model, layer=None):
@@ -216,7 +235,7 @@ def _scores_model(model, layer=None):
 
     inputs = _check_model(model)
     scores, _ = _score_tensor(model)
-    outputs = [scores] if layer is None else [layer.output, scores]
+    outputs = [scores] if layer is None else [_tensors(model, layer)[1], scores]
     return keras.Model(inputs=inputs, outputs=outputs)
 
 
@@ -407,7 +426,7 @@ def maximize_filter(model, layer_name, filter_index, steps=60, lr=0.05, seed=0, 
     low, high = (float(v) for v in value_range)
     import keras
 
-    extractor = keras.Model(_check_model(model), _pre_activation(layer))
+    extractor = keras.Model(_check_model(model), _pre_activation(model, layer))
     rng = np.random.default_rng(seed)
     n = len(indices)
     mid = (low + high) / 2

@@ -99,6 +99,19 @@ def test_conv_layer_names_lists_convolutions_in_order(model):
     assert explain.conv_layer_names(model) == ["conv_a", "conv_b"]
 
 
+def test_layers_called_in_another_graph_first_are_taken_from_this_models_graph():
+    conv_layer = keras.layers.Conv2D(3, 3, activation="relu", name="shared_conv")
+    head = keras.layers.Dense(2, activation="softmax", name="shared_head")
+    other_input = keras.Input(shape=(SIZE, SIZE, 1))
+    head(keras.layers.Flatten()(conv_layer(other_input)))  # first nodes: another graph (like a model rebuilt)
+    shared = keras.Sequential([keras.Input(shape=(SIZE, SIZE, 1)), conv_layer, keras.layers.Flatten(), head])
+    image = _random_image(8)
+    cam = explain.grad_cam(shared, image)
+    assert cam.shape == (SIZE, SIZE) and cam.max() <= 1
+    maps = np.asarray(explain.feature_extractor(shared, "shared_conv")(image[None], training=False))
+    np.testing.assert_allclose(maps, np.asarray(conv_layer(image[None])), rtol=1e-5, atol=1e-6)
+
+
 # ------------------------------------------------------------------------------------ saliency
 
 
