@@ -22,6 +22,7 @@ __all__ = [
     "feature_extractor",
     "saliency_map",
     "grad_cam",
+    "layer_maps_and_gradients",
     "occlusion_map",
     "maximize_filter",
     "score_model",
@@ -290,13 +291,10 @@ def _resize(maps, size):
     return resized.numpy()[0, :, :, 0]
 
 
-def grad_cam(model, image, class_index=None, layer_name=None):
-    """Grad-CAM (Selvaraju et al. 2017): where the layer's feature maps support class ``class_index``.
-
-    Weights each channel k of the layer's output A (default: the last convolution layer) by the mean over
-    positions of d score_c / d A_k, sums, keeps the positive part (ReLU), resizes (bilinear) to the input's
-    (H, W) and divides by the maximum. Returns (H, W) float32 in [0, 1] (all zeros when nothing supports c).
-    """
+def layer_maps_and_gradients(model, image, class_index=None, layer_name=None):
+    """``(maps, grads)``, each (h, w, k) float32: a layer's feature maps for ``image`` (default: the last
+    convolution layer) and the gradient of the class score (logit; default: the predicted class) with
+    respect to them. The two ingredients of Grad-CAM."""
     import tensorflow as tf
 
     batch = _as_batch(model, image)
@@ -313,8 +311,19 @@ def grad_cam(model, image, class_index=None, layer_name=None):
         scores = tf.reshape(scores, (1, -1))
         index = int(tf.argmax(scores[0])) if class_index is None else _check_class(class_index, scores.shape[-1])
         score = scores[0, index]
-    grads = tape.gradient(score, maps).numpy()[0]  # (h, w, k)
-    maps = maps.numpy()[0]
+    grads = tape.gradient(score, maps)
+    return maps.numpy()[0].astype("float32"), grads.numpy()[0].astype("float32")
+
+
+def grad_cam(model, image, class_index=None, layer_name=None):
+    """Grad-CAM (Selvaraju et al. 2017): where the layer's feature maps support class ``class_index``.
+
+    Weights each channel k of the layer's output A (default: the last convolution layer) by the mean over
+    positions of d score_c / d A_k, sums, keeps the positive part (ReLU), resizes (bilinear) to the input's
+    (H, W) and divides by the maximum. Returns (H, W) float32 in [0, 1] (all zeros when nothing supports c).
+    """
+    batch = _as_batch(model, image)
+    maps, grads = layer_maps_and_gradients(model, batch, class_index, layer_name)
     weights = grads.mean(axis=(0, 1))  # (k,)
     cam = np.maximum((maps * weights).sum(axis=-1), 0.0)
     cam = np.maximum(_resize(cam.astype("float32"), batch.shape[1:3]), 0.0)

@@ -185,6 +185,16 @@ def test_grad_cam_is_in_unit_range_with_input_shape_and_peaks_in_the_region(regi
     assert cam[0, 0] < 0.05 and cam[9, 9] < 0.05
 
 
+def test_layer_maps_and_gradients_are_the_layer_output_and_the_head_weights(model):
+    image = _random_image(9)
+    maps, grads = explain.layer_maps_and_gradients(model, image, class_index=1, layer_name="conv_b")
+    assert maps.shape == grads.shape == (SIZE, SIZE, 3)
+    np.testing.assert_allclose(maps, np.asarray(model.get_layer("conv_b")(model.get_layer("conv_a")(image[None])))[0],
+                               rtol=1e-5, atol=1e-6)
+    head_kernel = model.get_layer("head").get_weights()[0].reshape(SIZE, SIZE, 3, N_CLASSES)
+    np.testing.assert_allclose(grads, head_kernel[..., 1], rtol=1e-5, atol=1e-6)  # the logit is linear in the maps
+
+
 def test_grad_cam_uses_the_named_layer_and_resizes_smaller_maps():
     inputs = keras.Input(shape=(SIZE, SIZE, 1))
     hidden = keras.layers.Conv2D(3, 3, activation="relu", name="small")(inputs)  # 8x8 maps
