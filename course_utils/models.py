@@ -376,7 +376,7 @@ def load_model_file(path):
 
 
 def quick_mnist_model(n_train=3000, epochs=3, seed=0, verbose=True):
-    """A small CNN (``classic_b``) trained for a few seconds on MNIST; about 95% test accuracy."""
+    """A small CNN (``classic_b``) trained for about 10 s on 3,000 MNIST digits; about 94% test accuracy."""
     from course_utils import data
 
     keras = _keras()
