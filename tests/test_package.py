@@ -54,3 +54,12 @@ def test_work_dir_follows_the_setting_and_is_created(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_WORK_DIR", str(tmp_path / "work"))
     assert course_utils.paths.models_dir() == tmp_path / "work" / "models"
     assert (tmp_path / "work" / "models").is_dir()
+
+
+def test_every_module_is_reachable_as_an_attribute():
+    from pathlib import Path
+
+    package = Path(course_utils.__file__).parent
+    names = {p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
+    names |= {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
+    assert names == course_utils._SUBMODULES
