@@ -49,7 +49,9 @@ def test_feature_extractor_reports_a_placeholder_as_not_attempted():
     def build_feature_extractor(model):
         raise NotImplementedError()
 
-    assert ex.feature_extractor.evaluate(build_feature_extractor).status == "not_attempted"
+    feedback = ex.feature_extractor.evaluate(build_feature_extractor)
+    assert feedback.status == "not_attempted"
+    assert feedback.message.startswith("Write the body of your function")
 
 
 def test_saliency_rejects_a_signed_gradient_and_a_missing_max():

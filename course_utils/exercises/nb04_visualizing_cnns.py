@@ -102,6 +102,10 @@ class _ModelFunction(Exercise):
         self.reference = reference
         self.time_limit = time_limit
 
+    def _empty_body_message(self):
+        return (f"Write the body of your function (replace `raise NotImplementedError()`), run the cell, then "
+                f"check again. Stuck? Try `ex.{self.id}.hint()`.")
+
     def _reference_answer(self):
         return self.reference
 
@@ -117,7 +121,7 @@ class _ModelFunction(Exercise):
             return None, Problem("timeout", f"Your function took longer than {self.time_limit:g} s.")
         if outcome.error is not None:
             if isinstance(outcome.error, NotImplementedError):
-                return None, Problem("not_attempted", self._not_attempted_message(function))
+                return None, Problem("not_attempted", self._empty_body_message())
             return None, Problem("error", f"Your function raised {describe_error(outcome.error)}.")
         if outcome.value is None:
             return None, Problem("returned_none", "Your function returned None: did you forget `return`?")
@@ -128,9 +132,11 @@ class _ModelFunction(Exercise):
             return Problem("wrong_type", f"Your answer should be a function (`def {self.name}(...):`), "
                            f"not {describe(answer)}.")
         if is_placeholder(answer):
-            return Problem("not_attempted", self._not_attempted_message(answer))
+            return Problem("not_attempted", self._empty_body_message())
         for model in _test_models():
             problem = self._evaluate_on(answer, model)
+            if problem is not None and problem.status == "not_attempted":
+                return problem
             if problem is not None:
                 return Problem(problem.status, f"On the test model {model.name!r}: {problem.message}",
                                problem.detail)
