@@ -114,7 +114,9 @@ def _finite_float(name, value):
 
 
 def record_metric(name, value):
-    """Record a key result of the notebook (e.g. ``record_metric("test_accuracy", acc)``); returns it as float.
+    """Record a key result of the notebook (e.g. ``record_metric("test_accuracy", acc)``).
+
+    Returns nothing, so a notebook cell that ends with it shows only the printed line.
 
     Kept in memory (:func:`recorded_metrics`) and, when ``COURSE_METRICS_FILE`` is set (by ``course run``),
     merged into that JSON file (name -> value), written atomically.
@@ -129,7 +131,6 @@ def record_metric(name, value):
         _merge_into_file(Path(target).expanduser(), name, number)
     shown = f"{number:.4f}" if number == 0 or 1e-3 <= abs(number) < 1e7 else f"{number:.4g}"
     print(f"Recorded {name} = {shown}")
-    return number
 
 
 def recorded_metrics():
