@@ -12,14 +12,6 @@ import pytest
 from course_utils.exercises import Choice, ExerciseSet, Feedback, Function, Model, Value, case, load
 from course_utils.exercises.feedback import as_html
 
-
-@pytest.fixture(autouse=True)
-def _headless_progress(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_HEADLESS", "1")
-    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "progress.json"))
-    return tmp_path / "progress.json"
-
-
 # --- small self-contained exercise definitions ------------------------------------------------------
 
 
@@ -363,11 +355,11 @@ def fresh_set():
     return ExerciseSet("98_fresh", [Value("pixels", 784), Function("halve", halve, halve_cases)])
 
 
-def test_every_check_is_recorded_in_the_progress_file(_headless_progress):
+def test_every_check_is_recorded_in_the_progress_file(_private_progress):
     ex = fresh_set()
     ex.pixels.check(700)
     ex.halve.check(halve)
-    records = json.loads(_headless_progress.read_text())["records"]
+    records = json.loads(_private_progress.read_text())["records"]
     assert [(r["kind"], r["notebook"], r["item"], r["correct"], r["status"]) for r in records] == [
         ("exercise", "98_fresh", "pixels", False, "wrong"),
         ("exercise", "98_fresh", "halve", True, "correct"),

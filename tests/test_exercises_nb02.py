@@ -9,12 +9,6 @@ from course_utils import conv
 from course_utils.exercises import load
 
 
-@pytest.fixture(autouse=True)
-def _quiet_progress(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_HEADLESS", "1")
-    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "progress.json"))
-
-
 @pytest.fixture(scope="module")
 def ex():
     return load("02_pooling")

@@ -14,11 +14,6 @@ def ex():
     return course_utils.exercises.load("03_mnist_cnn")
 
 
-@pytest.fixture(autouse=True)
-def _private_progress(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "progress.json"))
-
-
 def test_small_cnn_reference_has_10682_parameters():
     assert defs.build_small_cnn().count_params() == (5 * 5 * 1 + 1) * 16 + (3 * 3 * 16 + 1) * 32 + (800 + 1) * 10
 
