@@ -7,6 +7,7 @@ sampled while it runs, and the metrics the notebook records with ``record_metric
 
 import ast
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -32,9 +33,9 @@ class RunResult:
     executed: str | None = None
 
 
-def find_notebooks(names=None, folder=DEFAULT_NOTEBOOK_DIR):
+def find_notebooks(names=None, folder=None):
     """Paths of the notebooks to run: all numbered ones in ``folder``, or those named (path, file, or ``"03"``)."""
-    folder = Path(folder)
+    folder = Path(folder or DEFAULT_NOTEBOOK_DIR)
     everything = sorted(folder.glob("[0-9]*.ipynb"))
     if not names:
         return everything
@@ -147,6 +148,8 @@ def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_e
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.update(extra_env or {})
     start, error = time.perf_counter(), None
+    # papermill cannot parse `FAST = course_utils.fast_mode()` and would warn about every injected value.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     with _environment(env), _PeakMemory() as memory:
         try:
             papermill.execute_notebook(
