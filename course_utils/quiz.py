@@ -727,7 +727,8 @@ class Quiz:
 
     def text(self):
         """The quiz as numbered plain text with ids, choices and how to answer."""
-        lines = [f"{self.title} ({len(self.questions)} questions)", ""]
+        count = len(self.questions)
+        lines = [f"{self.title} ({count} question{'s' if count != 1 else ''})", ""]
         for number, question in enumerate(self.questions, start=1):
             lines.append(f"Q{number}. [{question.id}] {question.prompt}")
             if question.type in ("single", "multiple"):
