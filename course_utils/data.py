@@ -555,24 +555,11 @@ def _finish(name, classes, found, n_train, n_test, seed, verbose, notes):
     (x_train, y_train), (x_test, y_test), source, kind = found
     full = (len(y_train), len(y_test))
     caps = []
-    x_train, y_train = _subsample(
-        x_train,
-        y_train,
-        n_train,
-        np.random.default_rng([0, seed] if seed is not None else None),
-        "n_train",
-        name,
-        caps,
-    )
-    x_test, y_test = _subsample(
-        x_test,
-        y_test,
-        n_test,
-        np.random.default_rng([1, seed] if seed is not None else None),
-        "n_test",
-        name,
-        caps,
-    )
+    def rng(stream):  # separate streams: changing n_test never changes the training subset
+        return np.random.default_rng([stream, seed] if seed is not None else None)
+
+    x_train, y_train = _subsample(x_train, y_train, n_train, rng(0), "n_train", name, caps)
+    x_test, y_test = _subsample(x_test, y_test, n_test, rng(1), "n_test", name, caps)
     for cap in caps:
         print(f"Note: {cap}.")
     result = LoadedData((x_train, y_train), (x_test, y_test), source, kind, name, classes)
