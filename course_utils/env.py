@@ -199,3 +199,12 @@ def doctor(check_gpu=True):
     facts = report(check_gpu=check_gpu)
     print(format_report(facts))
     return facts
+
+
+def images_for_memory(wanted=None, cap=15_000, below_gb=3.0):
+    """How many training images a notebook should use: ``wanted`` (``None`` = all), capped at ``cap`` when this
+    session may use less than ``below_gb`` GB (Binder gives 2 GB), so that the notebook fits in memory."""
+    limit, _ = memory_limit_bytes()
+    if limit is None or limit >= below_gb * 2**30:
+        return wanted
+    return cap if wanted is None else min(wanted, cap)

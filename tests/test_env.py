@@ -73,3 +73,13 @@ def test_doctor_lists_problems_with_their_fixes(monkeypatch, capsys):
     env.doctor(check_gpu=False)
     out = capsys.readouterr().out
     assert "Problems found" in out and "TF_USE_LEGACY_KERAS" in out and "Fix:" in out
+
+
+def test_images_for_memory_caps_only_on_small_machines(monkeypatch):
+    monkeypatch.setenv("MEM_LIMIT", str(2 * 2**30))  # Binder
+    assert env.images_for_memory(None) == 15_000
+    assert env.images_for_memory(5_000) == 5_000
+    assert env.images_for_memory(60_000, cap=20_000) == 20_000
+    monkeypatch.setenv("MEM_LIMIT", str(16 * 2**30))
+    assert env.images_for_memory(None) is None
+    assert env.images_for_memory(60_000) == 60_000
