@@ -475,7 +475,7 @@ def plot_explanations(model, images, labels=None, class_names=None, patch=4, str
     images: (N, H, W, C) or (N, H, W); labels: class ids (N,) or None. Colour-blind-safe maps: ``viridis``
     (saliency), ``magma`` (Grad-CAM), ``PuOr_r`` (occlusion; orange = the class loses probability).
     """
-    from course_utils.plot import RIGHT_COLOR, WRONG_COLOR, WRONG_MARK, _hide_ticks, _subplots
+    from course_utils.plot import RIGHT_COLOR, WRONG_COLOR, WRONG_MARK, _hide_ticks, subplots
 
     _check_model(model)
     if images is None:
@@ -493,7 +493,7 @@ def plot_explanations(model, images, labels=None, class_names=None, patch=4, str
 
     batches = [_as_batch(model, image, what=f"images[{i}]") for i, image in enumerate(images)]
     n = len(batches)
-    fig, axes = _subplots(n, 4, figsize=(9.6, 2.5 * n + 0.4))
+    fig, axes = subplots(n, 4, figsize=(9.6, 2.5 * n + 0.4))
     unit = "p" if measure == "probability" else "log-odds"
     columns = ("", "saliency |∂logit/∂x|", "Grad-CAM (last conv)", f"occlusion: drop in {unit}")
     for row, batch in enumerate(batches):

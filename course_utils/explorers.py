@@ -120,7 +120,7 @@ def plot_maps(maps, title=None, ncols=4, signed=None, colorbar=True, shared_scal
     n = len(arrays)
     ncols = max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
-    fig, axes = plot._subplots(nrows, ncols, figsize=(3.3 * ncols, 3.0 * nrows + (0.4 if title else 0)))
+    fig, axes = plot.subplots(nrows, ncols, figsize=(3.3 * ncols, 3.0 * nrows + (0.4 if title else 0)))
     axes = list(axes.ravel())
     for ax, (name, values) in zip(axes, arrays.items()):
         shape = "x".join(str(s) for s in values.shape)
@@ -166,7 +166,7 @@ def plot_numbers(array, window=None, title=None, fmt="{:g}", ax=None):
         raise ValueError(f"plot_numbers shows at most 16x16 numbers; got {values.shape}. Show a crop, "
                          "e.g. array[:8, :8].")
     if ax is None:
-        fig, axes = plot._subplots(figsize=(0.45 * values.shape[1] + 1.0, 0.45 * values.shape[0] + 0.8))
+        fig, axes = plot.subplots(figsize=(0.45 * values.shape[1] + 1.0, 0.45 * values.shape[0] + 0.8))
         ax = axes[0, 0]
     fig = ax.figure
     _show(ax, values, title, colorbar=False)
@@ -242,7 +242,7 @@ def conv_explorer_figure(image, kernels=None, settings=None):
     if settings is None:
         second = names[1] if len(names) > 1 else names[0]
         settings = [(names[0], 1, "valid"), (names[0], 1, "same"), (second, 2, "same"), (second, 2, 1)]
-    fig, axes = plot._subplots(len(settings), 3, figsize=(9.5, 3.0 * len(settings)))
+    fig, axes = plot.subplots(len(settings), 3, figsize=(9.5, 3.0 * len(settings)))
     for row, (name, stride, padding) in zip(axes, settings):
         if name not in kernels:
             raise ValueError(f"Unknown kernel {name!r}; choose one of {names}.")
@@ -285,7 +285,7 @@ def _conv_widget(image, kernels, strides, paddings, display_it=False):
         try:
             text.value = "<code>" + conv_setting_text(image.shape, kernels[kernel.value].shape, stride.value,
                                                       padding.value) + "</code>"
-            fig, axes = plot._subplots(1, 3, figsize=(10, 3.4))
+            fig, axes = plot.subplots(1, 3, figsize=(10, 3.4))
             _conv_panels(axes[0], image, kernel.value, kernels[kernel.value], stride.value, padding.value)
             fig.tight_layout()
         except ValueError as err:  # e.g. a kernel larger than the image: say so instead of a traceback
@@ -332,7 +332,7 @@ def pool_explorer_figure(image, settings=None):
     if settings is None:
         settings = [(2, 2, "max", "valid"), (2, 2, "average", "valid"), (3, 2, "max", "same"), (3, 3, "max", "valid")]
     n = len(settings)
-    fig, axes = plot._subplots(1, n + 1, figsize=(2.7 * (n + 1), 3.3))
+    fig, axes = plot.subplots(1, n + 1, figsize=(2.7 * (n + 1), 3.3))
     axes = axes[0]
     _show(axes[0], image, f"input {image.shape[0]}x{image.shape[1]}", colorbar=False)
     for ax, (size, stride, mode, padding) in zip(axes[1:], settings):
@@ -376,7 +376,7 @@ def _pool_widget(image, sizes, strides, modes, paddings, display_it=False):
             out_w = conv.output_size(image.shape[1], size.value, stride.value, padding.value)
             text.value = (f"<code>output {out_h}x{out_w}: {image.size} numbers -> {out_h * out_w} "
                           f"({out_h * out_w / image.size:.0%})</code>")
-            fig, axes = plot._subplots(1, 2, figsize=(7, 3.6))
+            fig, axes = plot.subplots(1, 2, figsize=(7, 3.6))
             _pool_panels(axes[0][0], axes[0][1], image, size.value, stride.value, mode.value, padding.value)
             fig.tight_layout()
         except ValueError as err:

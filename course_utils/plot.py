@@ -66,7 +66,9 @@ def _plt():
     return plt
 
 
-def _subplots(nrows=1, ncols=1, **kwargs):
+def subplots(nrows=1, ncols=1, **kwargs):
+    """``plt.subplots`` for course figures: a 2-D array of axes, and the figure shows exactly once in a notebook
+    (also when it is returned as a cell's last value)."""
     return _plt().subplots(nrows, ncols, squeeze=False, FigureClass=_course_figure_class(), **kwargs)
 
 
@@ -75,7 +77,7 @@ def _grid(n, ncols, panel=1.6, extra_height=0.6):
     ncols = max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
     scale = min(1.0, 16.0 / (ncols * panel))  # keep the figure at most 16 inches wide
-    fig, axes = _subplots(nrows, ncols, figsize=(ncols * panel * scale, nrows * panel * scale + extra_height))
+    fig, axes = subplots(nrows, ncols, figsize=(ncols * panel * scale, nrows * panel * scale + extra_height))
     axes = list(axes.ravel())
     for ax in axes[n:]:
         ax.remove()
@@ -295,7 +297,7 @@ def plot_history(history, metrics=_DEFAULT_METRICS):
             if key in logs:
                 curves[key] = _as_array(logs[key], f"history[{key!r}]").astype(float).ravel()
 
-    fig, axes = _subplots(1, len(wanted), figsize=(4.6 * len(wanted), 3.4))
+    fig, axes = subplots(1, len(wanted), figsize=(4.6 * len(wanted), 3.4))
     for ax, name in zip(axes[0], wanted, strict=True):
         for key, label, color, marker in ((name, "train", PALETTE[0], "o"),
                                           (f"val_{name}", "validation", PALETTE[1], "s")):
@@ -345,7 +347,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False):
         values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
 
     size = max(4.0, min(0.55 * n + 2.0, 12.0))
-    fig, axes = _subplots(figsize=(size + 1.0, size))
+    fig, axes = subplots(figsize=(size + 1.0, size))
     ax = axes[0, 0]
     image = ax.imshow(values, cmap="cividis", vmin=0, vmax=1 if normalize else max(1.0, values.max()))
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of row" if normalize else "count")
@@ -378,7 +380,7 @@ def plot_class_balance(labels, class_names=None, title="Examples per class"):
     names = _check_class_names(class_names, int(ids.max()) + 1)
     n = len(names) if names is not None else int(ids.max()) + 1
     counts = np.bincount(ids, minlength=n)
-    fig, axes = _subplots(figsize=(max(4.0, 0.6 * n + 1.5), 3.4))
+    fig, axes = subplots(figsize=(max(4.0, 0.6 * n + 1.5), 3.4))
     ax = axes[0, 0]
     bars = ax.bar(range(n), counts, color=PALETTE[0])
     ax.bar_label(bars, fontsize=8)
@@ -496,7 +498,7 @@ def plot_bars(values_dict, ylabel, title, log=False):
         values.append(float(value))
     if log and min(values) <= 0:
         raise ValueError("log=True needs every value to be > 0; use log=False for zero or negative values.")
-    fig, axes = _subplots(figsize=(max(3.5, 1.1 * len(values) + 1.5), 3.4))
+    fig, axes = subplots(figsize=(max(3.5, 1.1 * len(values) + 1.5), 3.4))
     ax = axes[0, 0]
     bars = ax.bar(names, values, color=[PALETTE[i % len(PALETTE)] for i in range(len(values))])
     ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], fontsize=8)
