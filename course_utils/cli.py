@@ -3,6 +3,8 @@
     course doctor                              check this machine and print fixes
     course run [--fast] [NOTEBOOK ...] [--out DIR]   execute notebooks headless, print a table
     course links                               rewrite badges/install lines from links.GITHUB_REPO
+    course release OUTDIR                      student versions of the notebooks, and an answer key
+    course progress [PATH ...]                 class summary from students' progress files
 """
 
 import argparse
@@ -64,22 +66,11 @@ def build_parser():
     links = commands.add_parser("links", help="rewrite launch badges after changing links.GITHUB_REPO")
     links.set_defaults(func=_links)
 
-    for register in _extensions():
-        register(commands)
+    from course_utils import class_progress, release  # light modules: they import their heavy parts lazily
+
+    release.register(commands)
+    class_progress.register(commands)
     return parser
-
-
-def _extensions():
-    """Sub-commands defined next to the code they drive (e.g. release, progress): modules with ``register``."""
-    from importlib import import_module
-
-    found = []
-    for name in ("course_utils.release", "course_utils.class_progress"):
-        try:
-            found.append(import_module(name).register)
-        except (ImportError, AttributeError):
-            continue
-    return found
 
 
 def main(argv=None):

@@ -6,7 +6,7 @@ from course_utils import cli
 
 def test_python_m_course_utils_shows_the_commands():
     out = subprocess.run([sys.executable, "-m", "course_utils", "--help"], capture_output=True, text=True, check=True)
-    for command in ("doctor", "run", "links"):
+    for command in ("doctor", "run", "links", "release", "progress"):
         assert command in out.stdout
 
 
