@@ -18,6 +18,7 @@ _SUBMODULES = {
 _SHORTCUTS = {
     "load_mnist": "data",
     "load_fashion_mnist": "data",
+    "shift_images": "data",
     "sample_image": "data",
     "set_seed": "training",
     "progress_bar": "training",

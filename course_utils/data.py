@@ -610,3 +610,26 @@ def _fix_debian(folder):
     return (
         f"reinstall the package (`sudo apt-get install --reinstall dataset-fashion-mnist`) to repair {folder}"
     )
+
+
+def shift_images(images, dy=0, dx=0):
+    """Images moved ``dy`` pixels down and ``dx`` right (negative: up/left), the uncovered border filled with 0.
+
+    Works on the last two image axes of ``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)`` arrays (for 4-D input the
+    image axes are 1 and 2). Unlike ``np.roll`` nothing wraps around from the opposite edge.
+    """
+    images = np.asarray(images)
+    if images.ndim not in (2, 3, 4):
+        raise ValueError(f"shift_images expects (H, W), (N, H, W) or (N, H, W, C) images; got shape {images.shape}.")
+    rows, cols = (0, 1) if images.ndim == 2 else (1, 2)
+    height, width = images.shape[rows], images.shape[cols]
+    shifted = np.zeros_like(images)
+    if abs(dy) >= height or abs(dx) >= width:
+        return shifted
+    src = [slice(None)] * images.ndim
+    dst = [slice(None)] * images.ndim
+    for axis, step, size in ((rows, int(dy), height), (cols, int(dx), width)):
+        src[axis] = slice(max(0, -step), size - max(0, step))
+        dst[axis] = slice(max(0, step), size - max(0, -step))
+    shifted[tuple(dst)] = images[tuple(src)]
+    return shifted

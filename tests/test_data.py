@@ -702,3 +702,29 @@ def test_missing_keras_is_reported_as_such_not_as_a_network_problem(monkeypatch,
     assert data.load_mnist().source_kind == "builtin_sample"
     out = capsys.readouterr().out
     assert "Keras is not installed" in out and "not reachable" not in out
+
+
+# ------------------------------------------------------------------------------------------ shift_images
+
+
+@pytest.mark.parametrize("dy, dx", [(0, 0), (2, 3), (-1, 2), (3, -4), (-2, -2)])
+def test_shift_images_moves_content_and_fills_with_zeros(dy, dx):
+    rng = np.random.default_rng(0)
+    image = np.zeros((10, 12), dtype=np.uint8)
+    image[3:7, 4:8] = rng.integers(1, 256, (4, 4))  # content away from the border: a shift equals np.roll
+    expected = np.roll(image, (dy, dx), axis=(0, 1))
+    np.testing.assert_array_equal(data.shift_images(image, dy, dx), expected)
+    batch = np.stack([image, image])[..., None]
+    np.testing.assert_array_equal(data.shift_images(batch, dy, dx)[1, ..., 0], expected)
+
+
+def test_shift_images_never_wraps_around():
+    image = np.arange(1, 17).reshape(4, 4)
+    shifted = data.shift_images(image, 0, 1)
+    assert (shifted[:, 0] == 0).all() and (shifted[:, 1:] == image[:, :3]).all()
+    assert not data.shift_images(image, 5, 0).any()
+
+
+def test_shift_images_rejects_wrong_shapes():
+    with pytest.raises(ValueError, match="expects"):
+        data.shift_images(np.zeros(5), 1, 1)
