@@ -138,6 +138,12 @@ def _ratio(numerator, denominator):
     return numerator / denominator if denominator else None
 
 
+def _attempts(student, kind, notebook, item):
+    """A student's real attempts (not "not attempted") at one exercise or question, oldest first."""
+    return [r for r in student["records"] if r["kind"] == kind and (r["notebook"], r["item"]) == (notebook, item)
+            and r.get("status") != "not_attempted"]
+
+
 def summarize(paths):
     """Read progress files (files or folders) and compute the class summary (a ``ClassSummary``)."""
     files, missing = find_progress_files(paths)
@@ -150,8 +156,7 @@ def summarize(paths):
         attempted = passed = 0
         stuck = {}
         for name in names:
-            mine = [r for r in students[name]["records"] if r["kind"] == "exercise"
-                    and (r["notebook"], r["item"]) == (notebook, item) and r.get("status") != "not_attempted"]
+            mine = _attempts(students[name], "exercise", notebook, item)
             if not mine:
                 continue
             attempted += 1
@@ -167,8 +172,7 @@ def summarize(paths):
     for notebook, item in _ordered_items(students, "quiz"):
         answered = correct = 0
         for name in names:
-            mine = [r for r in students[name]["records"] if r["kind"] == "quiz"
-                    and (r["notebook"], r["item"]) == (notebook, item) and r.get("status") != "not_attempted"]
+            mine = _attempts(students[name], "quiz", notebook, item)
             if not mine:
                 continue
             answered += 1
