@@ -22,6 +22,13 @@ def nb(request):
     return notebook
 
 
+def test_notebook_is_nbformat_4_5_with_unique_cell_ids(nb):
+    """Without ids JupyterLab adds them on opening, so a fresh notebook would show as modified."""
+    assert (nb.nbformat, nb.nbformat_minor) >= (4, 5)
+    ids = [cell.get("id") for cell in nb.cells]
+    assert all(ids) and len(set(ids)) == len(ids)
+
+
 def test_outputs_are_stripped(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":
