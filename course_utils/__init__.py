@@ -10,8 +10,9 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
-    "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
+    "backbones", "catalog", "cells", "class_progress", "cli", "conv", "data", "digit_transfer", "env", "exercises",
+    "explain", "explorers", "links", "models", "paths", "photos", "plot", "pretrained", "progress", "quiz", "release",
+    "runner", "timing", "training", "transfer",
 }
 
 # Top-level shortcuts: name -> submodule that defines it.
