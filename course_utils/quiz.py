@@ -42,7 +42,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from course_utils import paths, progress
+from course_utils import answers, paths, progress
 
 TYPES = ("single", "multiple", "numeric", "true_false")
 FINAL_BANK = "07_final_quiz"
@@ -288,14 +288,9 @@ class Question:
         return Feedback(self.id, bool(correct), status, message, self.explanation, tuple(missing), tuple(extra))
 
     def _choice_of(self, value):
-        """The choice text that ``value`` (text, letter or number) names, or None."""
-        wanted = _norm(value)
-        for choice in self.choices:
-            if _norm(choice) == wanted:
-                return choice
-        if len(wanted) == 1 and wanted in _LETTERS[: len(self.choices)]:
-            return self.choices[_LETTERS.index(wanted)]
-        return None
+        """The choice text that ``value`` names (its text, letter or value; see ``course_utils.answers``)."""
+        index = answers.match_choice(value, self.choices)
+        return None if index is None else self.choices[index]
 
     def _check_single(self, value):
         if value is None or isinstance(value, (list, tuple, set, dict, bool)):

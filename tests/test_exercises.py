@@ -167,7 +167,7 @@ WRONG_ANSWERS = [
     (ACTIVATION, 1, "wrong_type", "should be text"),
     (SHAPE, (26, 26), "wrong_shape", "has 2 items, expected 3"),
     (LOSS, "MSE", "wrong", "treats class numbers as distances"),
-    (LOSS, "hinge", "not_an_option", "'mse', 'sparse_categorical_crossentropy', 'binary_crossentropy'"),
+    (LOSS, "hinge", "not_an_option", "a) mse, b) sparse_categorical_crossentropy, c) binary_crossentropy"),
     (LOSS, ["mse"], "wrong_type", "exactly one of the options"),
 ]
 
