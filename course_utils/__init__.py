@@ -13,6 +13,7 @@ _SUBMODULES = {
     "answers", "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
     "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
 }
+_SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader
 
 # Top-level shortcuts: name -> submodule that defines it.
 _SHORTCUTS = {
