@@ -24,20 +24,18 @@ def graded():
     return os.environ.get(GRADED_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def start(notebook, folder=None):
-    """Switch this kernel to graded mode; progress and models go to ``folder`` (default ``./course_work``).
+def start(notebook):
+    """Switch this kernel to graded mode; progress and models go to ``./course_work`` (the notebook's folder).
 
     Overrides ``COURSE_WORK_DIR`` and ``COURSE_PROGRESS_FILE``: a shared setting would mix students' work.
     """
-    work = Path(folder) if folder else Path.cwd() / WORK_FOLDER
-    work = work.resolve()
+    work = (Path.cwd() / WORK_FOLDER).resolve()
     os.environ[GRADED_ENV] = "1"
     os.environ["COURSE_WORK_DIR"] = str(work)
     os.environ["COURSE_PROGRESS_FILE"] = str(work / "progress.json")
-    print(f"Graded assignment {notebook}: each exercise is followed by a locked test cell that awards its points "
-          f"when your answer passes the same check as `check()`.\n"
-          f"Your checks and saved models go to {work} (handed in with the notebook). "
-          f"`solution()` is closed in graded work; `hint()` still helps.")
+    print(f"Graded assignment ({notebook}): after each exercise, a locked test cell gives its points when\n"
+          f"your answer passes the same check as `check()`. `solution()` is closed; `hint()` still helps.\n"
+          f"Your checks and saved models are kept in {WORK_FOLDER}/ next to this notebook and handed in with it.")
 
 
 def closed_solution_message(exercise_id):
