@@ -1,5 +1,6 @@
 """The progress file keeps every record: concurrent writers, crashes, unwritable places, files of the old version."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -145,7 +146,7 @@ HOLDER = """
 """
 
 
-@pytest.mark.skipif(progress.fcntl is None, reason="no fcntl locks on this platform")
+@pytest.mark.skipif(importlib.util.find_spec("fcntl") is None, reason="no fcntl locks on this platform")
 def test_a_writer_waits_for_the_lock_instead_of_writing_into_anothers_record(tmp_path):
     path = tmp_path / "progress.json"
     progress.record("quiz", "02_pool", "first", True, path=path)
@@ -157,7 +158,7 @@ def test_a_writer_waits_for_the_lock_instead_of_writing_into_anothers_record(tmp
     assert [r["item"] for r in data["records"]] == ["first", "held", "mine"] and data["skipped"] == []
 
 
-@pytest.mark.skipif(progress.fcntl is None, reason="no fcntl locks on this platform")
+@pytest.mark.skipif(importlib.util.find_spec("fcntl") is None, reason="no fcntl locks on this platform")
 def test_a_lock_that_is_never_released_does_not_hang_the_notebook(tmp_path, monkeypatch):
     path = tmp_path / "progress.json"
     progress.record("quiz", "02_pool", "first", True, path=path)
