@@ -53,6 +53,6 @@ def models_dir():
 
 
 def progress_file():
-    """The JSON file where exercise checks and quiz answers are recorded."""
+    """The file where exercise checks and quiz answers are recorded (JSON lines, see ``progress``)."""
     value = os.environ.get("COURSE_PROGRESS_FILE", "").strip()
     return Path(value).expanduser() if value else work_dir() / "progress.json"

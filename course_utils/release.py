@@ -409,7 +409,8 @@ def student_readme(result):
 
         Every check and quiz answer is saved in `~/.cnn_course/progress.json` (on Colab, in the session's home
         folder: download it before the session ends). Set `COURSE_PROGRESS_FILE` to choose another file, and
-        `COURSE_STUDENT` to the name your instructor should see. To hand in your progress, send that file.
+        `COURSE_STUDENT` to the name your instructor should see. To hand in your progress, send that file (one
+        from each computer you used: they are merged).
 
         ## Notebooks
 
