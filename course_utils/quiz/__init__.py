@@ -64,7 +64,8 @@ def _resolve_bank(name):
         matches = [n for n in names if n.split("_", 1)[0] == f"{int(key):02d}"]
         if matches:
             return matches[0]
-    raise ValueError(f"There is no quiz called {name!r}. Available: {', '.join(names)} (or just '00' ... '07').")
+    raise ValueError(f"There is no quiz called {name!r}. Available: {', '.join(names)} "
+                     f"(or just '00' ... '07').")
 
 
 def load(name, seed=None):
@@ -80,7 +81,7 @@ def load(name, seed=None):
 
 
 def final_quiz(n=15, seed=None):
-    """A mixed quiz of ``n`` questions: about half from the final bank, the rest from the other notebooks' banks.
+    """A mixed quiz of ``n`` questions: about half from the final bank, the rest from the notebooks' banks.
 
     Only questions about notebooks that are written (``catalog``: ready) are drawn, so the summary never sends
     a student to a notebook that does not exist yet. Every such bank contributes at least once when ``n``
@@ -97,7 +98,8 @@ def final_quiz(n=15, seed=None):
         print(f"Note: n should be a whole number of questions >= 1 (got {n!r}); using 15.")
         n = 15
     if n > available:
-        print(f"Note: there are only {available} questions on the notebooks written so far; the quiz uses all.")
+        print(f"Note: there are only {available} questions on the notebooks written so far; "
+              f"the quiz uses all.")
         n = available
     rng = random.Random(f"final/{seed}") if seed is not None else random.Random()
     chosen = rng.sample(final, min(len(final), max(1, n // 2), n))
@@ -115,8 +117,8 @@ def final_quiz(n=15, seed=None):
     numbers = sorted(name[:2] for name in others)
     note = f"Questions on notebooks {', '.join(numbers)} (the notebooks written so far)."
     bank = all_banks[FINAL_BANK]
-    return Quiz(bank.title, bank.notebook, [spec.make(seed) for spec in chosen], seed=seed, how_to_call="final",
-                note=note)
+    questions = [spec.make(seed) for spec in chosen]
+    return Quiz(bank.title, bank.notebook, questions, seed=seed, how_to_call="final", note=note)
 
 
 def _take_least_asked(pools, chosen, asked, rng):
@@ -159,7 +161,8 @@ def answer(question_id, value):
             question_id, value
         )
     if spec is not None:
-        message = f"Show the question first with course_utils.quiz.ask({question_id!r}): its numbers are random."
+        message = (f"Show the question first with course_utils.quiz.ask({question_id!r}): "
+                   f"its numbers are random.")
     else:
         message = _no_such_question(question_id)
     feedback = Feedback(str(question_id), None, "unknown", message)

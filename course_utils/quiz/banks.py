@@ -113,7 +113,7 @@ def _bank_dir():
 
 
 def bank_names():
-    """The names of the packaged banks (file stems), sorted: ``["00_start_here", "01_convolution_by_hand", ...]``."""
+    """The packaged banks' names (file stems), sorted: ``["00_start_here", "01_convolution_by_hand", ...]``."""
     return sorted(p.name[:-5] for p in _bank_dir().iterdir() if p.name.endswith(".yaml"))
 
 
@@ -339,7 +339,7 @@ def _check_templates(spec, fail):
 
 
 def _corner_values(params, limit=64):
-    """Parameter values to validate with: every combination of each parameter's extremes (at most ``limit``)."""
+    """Parameter values to validate with: each combination of the parameters' extremes (at most ``limit``)."""
     extremes = []
     for spec in params.values():
         if "choices" in spec:

@@ -161,7 +161,7 @@ class Quiz:
     def show(self, widgets=None):
         """Widgets in a live notebook that can render them, numbered text elsewhere.
 
-        ``widgets=False`` always prints the text version; ``widgets=True`` says why when widgets cannot be shown.
+        ``widgets=False`` always prints the text version; ``widgets=True`` says why widgets cannot be shown.
         """
         from course_utils.quiz import widgets as ui
 
@@ -170,7 +170,8 @@ class Quiz:
             if reason is None and ui.display_quiz(self):
                 return
             if widgets:
-                print(f"Widgets cannot be shown here ({reason or 'display failed'}); here is the text version.\n")
+                why = reason or "display failed"
+                print(f"Widgets cannot be shown here ({why}); here is the text version.\n")
         print(self.text())
 
     def build_widgets(self):

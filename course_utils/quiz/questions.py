@@ -114,7 +114,8 @@ class Question:
             message = f"all {len(self.answer)} right choices." if many else f"{self.answer_text}."
         elif message is None:
             message = f"The answer is: {self.answer_text}."
-        return Feedback(self.id, bool(correct), status, message, self.explanation, tuple(missing), tuple(extra))
+        return Feedback(self.id, bool(correct), status, message, self.explanation, tuple(missing),
+                        tuple(extra))
 
     def choice_named(self, value):
         """The choice text that ``value`` names (its text, letter or value), or None."""

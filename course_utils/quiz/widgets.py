@@ -1,7 +1,8 @@
 """The quiz as ipywidgets (7.7, as on Colab, and 8): one card per question, Submit, feedback, a score line.
 
 Every choice label is shown in full and wraps: checkboxes and radio buttons get an automatic width and height,
-and a small style sheet scoped to the quiz lets their text wrap. Stable CSS classes, for styles and browser tests:
+and a small style sheet scoped to the quiz lets their text wrap. Stable CSS classes, for styles and browser
+tests:
 
 - ``course-quiz``: the whole quiz; ``course-quiz-card`` and ``course-quiz-id-<question id>``: one question;
 - ``course-quiz-choices``: the radio buttons or the box of checkboxes; ``course-quiz-choice``: one checkbox
@@ -23,13 +24,17 @@ from course_utils.quiz.text import CONVENTION, markup
 STYLE = """<style>
 .course-quiz .widget-html-content, .course-quiz .jupyter-widget-html-content { line-height: 1.45; }
 .course-quiz .widget-radio-box label, .course-quiz .jupyter-widget-radio-box label {
-  height: auto; line-height: 1.4; white-space: normal; display: flex; align-items: flex-start; margin: 3px 0; }
+  height: auto; line-height: 1.4; white-space: normal; display: flex; align-items: flex-start;
+  margin: 3px 0; }
 .course-quiz .widget-radio-box input, .course-quiz .jupyter-widget-radio-box input {
-  flex-shrink: 0; height: 1.4em; line-height: 1.4; }
+  order: -1; flex-shrink: 0; height: 1.4em; line-height: 1.4; margin: 0 8px 0 1px; }
 .course-quiz .course-quiz-choice { height: auto; }
-.course-quiz .course-quiz-choice .widget-label-basic, .course-quiz .course-quiz-choice .jupyter-widget-label-basic {
-  white-space: normal; overflow: visible; line-height: 1.4; display: flex; align-items: flex-start; margin: 3px 0; }
-.course-quiz .course-quiz-choice input { flex-grow: 0; flex-shrink: 0; align-self: flex-start; height: 1.4em; }
+.course-quiz .course-quiz-choice .widget-label-basic,
+.course-quiz .course-quiz-choice .jupyter-widget-label-basic {
+  white-space: normal; overflow: visible; line-height: 1.4; display: flex; align-items: flex-start;
+  margin: 3px 0; }
+.course-quiz .course-quiz-choice input {
+  flex-grow: 0; flex-shrink: 0; align-self: flex-start; height: 1.4em; }
 </style>"""
 
 
@@ -127,8 +132,9 @@ def _card(w, quiz, number, question):
         note = [w.HTML("<i>Select all that apply.</i>")]
     else:
         entry = w.Text(placeholder="a number")
-    _with_class(entry, "course-quiz-choices" if question.choices or question.type == "true_false" else "course-quiz-entry")
-    button = _with_class(w.Button(description="Submit", button_style="primary", icon="check"), "course-quiz-submit")
+    _with_class(entry, "course-quiz-entry" if question.type == "numeric" else "course-quiz-choices")
+    button = _with_class(w.Button(description="Submit", button_style="primary", icon="check"),
+                         "course-quiz-submit")
     feedback = _with_class(w.HTML(layout=_full_width(w)), "course-quiz-feedback")
     card = w.VBox([prompt, *note, entry, button, feedback],
                   layout=w.Layout(border="1px solid #ddd", padding="8px", margin="6px 0", width="auto"))
