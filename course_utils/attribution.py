@@ -100,7 +100,7 @@ def _maps_and_gradients(model, batch, class_indices, layer_name):
         else:
             indices = [check_class(i, scores.shape[-1]) for i in class_indices]
         # Images do not interact in inference mode, so one gradient of the sum gives every image's own gradient.
-        total = tf.reduce_sum(tf.gather(scores, indices, axis=1, batch_dims=0) * np.eye(len(batch), dtype="float32"))
+        total = tf.reduce_sum(tf.gather(scores, indices, axis=1, batch_dims=1))
     grads = tape.gradient(total, maps)
     return maps.numpy().astype("float32"), grads.numpy().astype("float32"), indices
 
@@ -115,14 +115,14 @@ def layer_maps_and_gradients(model, image, class_index=None, layer_name=None):
     return maps[0], grads[0]
 
 
-def signed_cams(model, images, class_indices=None, layer_name=None):
+def signed_cams(model, images, class_indices=None, layer_name=None, batch_size=256):
     """``(grad_cam, hires_cam)``, each (N, h, w) float32: both maps *before* the ReLU, at the layer's own
     resolution, for a batch of images (N, H, W, C).
 
     grad_cam = sum_k mean(G_k) * A_k and hires_cam = sum_k G_k * A_k (module docstring), where A are the maps
     of ``layer_name`` (default: the last convolution layer) and G the gradients of each image's class score
     (``class_indices``, default: each image's predicted class). A map whose maximum is <= 0 would be shown
-    blank after the ReLU.
+    blank after the ReLU. Images go through the model ``batch_size`` at a time (memory stays small).
     """
     images = np.asarray(images, dtype="float32")
     if images.ndim == 3 and images.shape[-1] != 1:
@@ -134,10 +134,15 @@ def signed_cams(model, images, class_indices=None, layer_name=None):
         class_indices = list(np.asarray(class_indices).reshape(-1))
         if len(class_indices) != len(batch):
             raise ValueError(f"There are {len(batch)} images but {len(class_indices)} class indices.")
-    maps, grads, _ = _maps_and_gradients(model, batch, class_indices, layer_name)
-    grad_cams = np.einsum("nhwk,nk->nhw", maps, grads.mean(axis=(1, 2)))
-    hires_cams = (maps * grads).sum(axis=-1)
-    return grad_cams.astype("float32"), hires_cams.astype("float32")
+    batch_size = positive_int(batch_size, "batch_size")
+    grad_cams, hires_cams = [], []
+    for start in range(0, len(batch), batch_size):
+        part = slice(start, start + batch_size)
+        classes = None if class_indices is None else class_indices[part]
+        maps, grads, _ = _maps_and_gradients(model, batch[part], classes, layer_name)
+        grad_cams.append(np.einsum("nhwk,nk->nhw", maps, grads.mean(axis=(1, 2))))
+        hires_cams.append((maps * grads).sum(axis=-1))
+    return np.concatenate(grad_cams).astype("float32"), np.concatenate(hires_cams).astype("float32")
 
 
 def _shown(cam, size):

@@ -284,7 +284,7 @@ def test_hires_cam_is_in_unit_range_and_peaks_in_the_region(region_model):
 
 def test_signed_cams_match_the_single_image_maps_and_default_to_the_predicted_class(model):
     images = np.stack([_random_image(s) for s in (20, 21)])
-    grad_cams, hires_cams = explain.signed_cams(model, images[:, :, :, 0], layer_name="conv_b")  # (N, H, W) too
+    grad_cams, hires_cams = explain.signed_cams(model, images[:, :, :, 0], layer_name="conv_b", batch_size=1)
     for i, image in enumerate(images):
         maps, grads = explain.layer_maps_and_gradients(model, image, layer_name="conv_b")
         np.testing.assert_allclose(grad_cams[i], (maps * grads.mean(axis=(0, 1))).sum(-1), rtol=1e-5, atol=1e-6)
