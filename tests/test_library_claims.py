@@ -411,6 +411,21 @@ def test_softmax_output_equals_softmax_of_the_logits_and_sums_to_one():
 # ------------------------------------------------------------------------------- models: predict, save, callbacks
 
 
+def test_conv2d_expects_channels_last_images():
+    """nb03 section 1: 'Conv2D expects (batch, height, width, channels)' (Keras' default image data format)."""
+    assert keras.config.image_data_format() == "channels_last"
+    assert layers.Conv2D(4, 3)(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 26, 26, 4)
+
+
+def test_relu_passes_no_gradient_where_its_input_is_not_positive():
+    """nb04 section 5: a filter whose ReLU outputs 0 everywhere gets a zero gradient (hence: ascend before ReLU)."""
+    x = tf.constant([-2.0, -0.1, 0.0, 0.5, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(keras.activations.relu(x))
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0.0, 0.0, 0.0, 1.0, 1.0])
+
+
 def test_a_single_image_needs_a_batch_axis():
     """nb03 section 6: predict on (28, 28, 1) fails; x[i:i+1] (1, 28, 28, 1) works."""
     model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(10)])
@@ -482,6 +497,29 @@ def test_seeded_training_repeats_exactly_on_the_same_machine():
         first, second = train(), train()
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_model_checkpoint_with_save_best_only_writes_only_when_the_monitored_loss_improves(tmp_path):
+    """nb03 section 5: ModelCheckpoint(monitor="val_loss", save_best_only=True) keeps the best model on disk."""
+    x, y = _ten_class_data(64)
+    model = _ten_class_model(seed=2)
+    model.compile(optimizer=keras.optimizers.SGD(2.0), loss="sparse_categorical_crossentropy")
+    path = tmp_path / "best.keras"
+    saved_at = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if path.exists():
+                saved_at.append(epoch)
+                path.rename(tmp_path / f"seen-{epoch}.keras")  # so that the next save is visible
+
+    checkpoint = keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True)
+    x_val, y_val = _ten_class_data(32, seed=5)
+    history = model.fit(x, y, validation_data=(x_val, y_val), epochs=6, batch_size=16, verbose=0,
+                        callbacks=[checkpoint, Watch()])
+    losses = history.history["val_loss"]
+    improved = [e for e in range(len(losses)) if losses[e] < min(losses[:e], default=np.inf)]
+    assert saved_at == improved
 
 
 # ------------------------------------------------------------------------------- inside a model (nb04)
