@@ -118,7 +118,7 @@ def plot_explanations(model, images, labels=None, class_names=None, patch=4, str
             ax[col].set_title(columns[col], fontsize=8)
         for col in range(5):
             _hide_ticks(ax[col])
-    fig.suptitle("Why this prediction? Four explanations of the predicted class")
+    fig.suptitle("Why this prediction? Saliency, Grad-CAM, HiResCAM and occlusion of the predicted class")
     fig.tight_layout()
     return fig
 
