@@ -307,7 +307,8 @@ def test_accuracy_metric_is_chosen_from_label_and_output_shapes_not_from_the_los
     """nb03 section 3 (the measured cell), quiz 03 accuracy-metric-from-shapes and categorical-one-hot-labels.
 
     Keras 3.15: one output unit -> binary accuracy; labels with one axis fewer than the outputs (or a last axis of
-    1) -> sparse categorical; otherwise categorical. Keras 2 followed the loss (binary_crossentropy -> binary)."""
+    1) -> sparse categorical; otherwise categorical. Older Keras (standalone Keras 2, TensorFlow 1's tf.keras)
+    followed the loss (binary_crossentropy -> binary accuracy)."""
     x, y = _ten_class_data()
     onehot = keras.utils.to_categorical(y, 10)
     metrics = ["accuracy", "binary_accuracy", "categorical_accuracy"]
@@ -453,7 +454,7 @@ def test_a_keras_file_holds_architecture_weights_and_optimizer_state(tmp_path):
 
 def test_early_stopping_restores_the_best_weights_even_when_it_does_not_stop():
     """nb03 section 5: restore_best_weights=True goes back to the best epoch at the end of fit, stopped or not
-    (Keras 3; Keras 2 restored only when it stopped early)."""
+    (the notebook states it for Keras 3)."""
     x, y = _ten_class_data(64)
     model = _ten_class_model(seed=2)
     model.compile(optimizer=keras.optimizers.SGD(2.0), loss="sparse_categorical_crossentropy")
@@ -600,7 +601,7 @@ def _base_and_model():
     inputs = keras.Input((8, 8, 3))
     base = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3, name="conv"),
                              layers.BatchNormalization(name="bn")], name="base")
-    features = base(inputs, training=False)  # the Keras 2 recipe for keeping BatchNorm in inference mode
+    features = base(inputs, training=False)  # tf.keras's recipe for keeping BatchNorm in inference
     model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(features)))
     return base, model
 
