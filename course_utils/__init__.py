@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
-    "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
+    "models", "paths", "plot", "progress", "quiz", "release", "runner", "startup", "timing", "training",
 }
 
 # Top-level shortcuts: name -> submodule that defines it.
@@ -25,6 +25,7 @@ _SHORTCUTS = {
     "record_metric": "training",
     "fast_mode": "paths",
     "doctor": "env",
+    "quiet_tensorflow": "startup",
 }
 
 

@@ -1,7 +1,7 @@
 """The ``course`` command (also ``python -m course_utils``).
 
     course doctor                              check this machine and print fixes
-    course run [--fast] [NOTEBOOK ...] [--out DIR]   execute notebooks headless, print a table
+    course run [--fast] [NOTEBOOK ...] [--out DIR] [--notebooks DIR]   execute notebooks headless, print a table
     course links                               rewrite badges/install lines from links.GITHUB_REPO
     course release OUTDIR                      student versions of the notebooks, and an answer key
     course progress [PATH ...]                 class summary from students' progress files
@@ -22,7 +22,8 @@ def _run(args):
     from course_utils import runner
 
     try:
-        results = runner.run(args.notebooks, out_dir=args.out, fast=args.fast, timeout=args.timeout)
+        results = runner.run(args.notebooks, out_dir=args.out, fast=args.fast, timeout=args.timeout,
+                             folder=args.notebooks_dir)
     except ValueError as err:
         print(f"course run: {err}", file=sys.stderr)
         return 2
@@ -37,6 +38,10 @@ def _run(args):
 def _links(args):
     from course_utils import links
 
+    if not (links.ROOT / "pyproject.toml").is_file():
+        print("course links rewrites the badges in a clone of the repository; this course is installed as a "
+              "package. Run it from a clone (python -m pip install -e .).", file=sys.stderr)
+        return 2
     changed = links.sync_all()
     for path in changed:
         print(f"updated {path}")
@@ -59,7 +64,10 @@ def build_parser():
     run = commands.add_parser("run", help="execute notebooks headless with papermill and print a summary")
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="paths, names or numbers (default: all)")
     run.add_argument("--fast", action="store_true", help="use each notebook's fast parameter values")
-    run.add_argument("--out", default=str(runner.DEFAULT_OUT), help="folder for executed copies and summary.json")
+    run.add_argument("--out", default=str(runner.DEFAULT_OUT),
+                     help="folder for executed copies and summary.json (default: build/run in the current folder)")
+    run.add_argument("--notebooks", dest="notebooks_dir", metavar="DIR", default=None,
+                     help="folder of notebooks to run (default: the course's own, also when installed from a wheel)")
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
     run.set_defaults(func=_run)
 
