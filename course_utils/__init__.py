@@ -10,7 +10,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
+    "catalog", "class_progress", "cli", "colab", "conv", "data", "env", "exercises", "explain", "explorers", "links",
     "models", "paths", "plot", "progress", "quiz", "release", "runner", "startup", "timing", "training",
 }
 

@@ -8,6 +8,7 @@ About a minute: the wheel build and the two notebooks (00 and 02, fast parameter
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -47,8 +48,11 @@ def installed(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     env.update(COURSE_WORK_DIR=str(base / "work"), COURSE_PROGRESS_FILE=str(base / "work" / "progress.json"),
                PIP_DISABLE_PIP_VERSION_CHECK="1")
+    source = base / "source"  # a clean copy: nothing stale from build/ or *.egg-info, nothing written to the repo
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", ".venv",
+                                                                 ".ipynb_checkpoints", ".hypothesis"))
     dist = base / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)], base, env)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)], base, env)
     (wheel,) = dist.glob("cnn_course-*.whl")
     venv = base / "venv"
     _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], base, env)
@@ -104,6 +108,32 @@ def test_course_run_release_and_progress_work_from_the_wheel(installed):
 
     assert _snapshot(package) == before, "course wrote into its installed package"
     assert not (package.parent / "build").exists(), "course wrote into site-packages"
+
+
+def test_notebook_kernels_use_the_installed_course(installed):
+    """``course run --notebooks DIR``: the kernel runs in the venv and imports the course from the wheel."""
+    import nbformat
+
+    python, env, work, _ = installed
+    venv = Path(python).parent.parent
+    probe = work / "probe"
+    probe.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell("FAST = course_utils.fast_mode()")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_code_cell("import sys\nfrom pathlib import Path\n\nimport course_utils"), parameters,
+        nbformat.v4.new_code_cell(
+            f"venv = Path({str(venv)!r}).resolve()\n"
+            "course_utils.record_metric('kernel_in_venv', float(Path(sys.prefix).resolve() == venv))\n"
+            "course_utils.record_metric('course_from_wheel', float(venv in Path(course_utils.__file__).resolve().parents))"
+        ),
+    ]
+    nbformat.write(nb, probe / "01_probe.ipynb")
+    _run([Path(python).parent / "course", "run", "--notebooks", str(probe), "--out", "probe-out"], work, env)
+    summary = json.loads((work / "probe-out" / "summary.json").read_text())
+    assert summary["results"][0]["metrics"] == {"kernel_in_venv": 1.0, "course_from_wheel": 1.0}
 
 
 def test_course_run_names_the_installed_notebooks(installed):
