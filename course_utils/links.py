@@ -144,6 +144,7 @@ def readme_blocks():
             f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url('00_start_here.ipynb')})"
         ),
         "clone": f"```bash\ngit clone {github_url()}.git\ncd {GITHUB_REPO.split('/')[1]}\n```",
+        "install": f'```bash\npython -m pip install "{pip_install_target("tf")}"\ncourse run --fast\n```',
     }
 
 
