@@ -142,3 +142,6 @@ def test_course_run_names_the_installed_notebooks(installed):
                             text=True, timeout=120)
     assert result.returncode == 2
     assert "No notebook called '99'" in result.stderr and "03_mnist_cnn" in result.stderr
+    links = subprocess.run([Path(python).parent / "course", "links"], cwd=work, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert links.returncode == 2 and "clone" in links.stderr  # nothing to rewrite inside site-packages

@@ -57,10 +57,9 @@ def test_filtered_stderr_restores_stderr_after_an_exception(capfd):
     assert capfd.readouterr().err == "after\n"
 
 
-def _fresh_python(code, env_extra=None):
+def _fresh_python(code):
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as in a JupyterLab kernel
     env["PYTHONPATH"] = str(ROOT)
-    env.update(env_extra or {})
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env,
                           timeout=300, check=True)
 
@@ -81,14 +80,14 @@ def test_tensorflow_loads_and_runs_without_start_up_lines():
     assert result.stderr.strip() == "", result.stderr
 
 
-def test_a_level_chosen_by_the_user_is_kept():
-    result = _fresh_python("""
-        import os, course_utils
-
-        course_utils.quiet_tensorflow()
-        print(os.environ["TF_CPP_MIN_LOG_LEVEL"])
-    """, {"TF_CPP_MIN_LOG_LEVEL": "0"})
-    assert result.stdout.strip() == "0"
+@pytest.mark.parametrize("chosen, expected", [(None, "2"), ("0", "0")])
+def test_log_level_defaults_to_errors_only_and_a_chosen_level_is_kept(monkeypatch, chosen, expected):
+    if chosen is None:
+        monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    else:
+        monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", chosen)
+    startup.quiet_tensorflow()
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == expected
 
 
 def test_missing_tensorflow_gives_the_fix(monkeypatch):
