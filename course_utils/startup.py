@@ -48,7 +48,11 @@ def is_startup_noise(line):
 def filtered_stderr():
     """Capture what is written to file descriptor 2 (C++ logs included); afterwards print all but start-up noise."""
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error at all (e.g. pythonw): nothing to capture
+        yield
+        return
     with tempfile.TemporaryFile() as capture:
         os.dup2(capture.fileno(), 2)
         try:
