@@ -63,11 +63,13 @@ CELLS_JS = """() => {
   });
 }"""
 
-# Every multiple-choice label (radio buttons and check boxes) with what it shows and what it holds.
-LABELS_JS = """(root) => Array.from(root.querySelectorAll('.widget-radio-box label, .widget-checkbox label'))
+# Every multiple-choice label of the quizzes (radio buttons and check boxes): what it shows and what it holds.
+LABELS_JS = """(root) => Array.from(root.querySelectorAll(
+    '.course-quiz .widget-radio-box label, .course-quiz .jupyter-widget-radio-box label, '
+    + '.course-quiz-choice .widget-label-basic, .course-quiz-choice .jupyter-widget-label-basic'))
   .map(label => {
     label.scrollIntoView();
-    const card = label.closest('.widget-vbox');
+    const card = label.closest('.course-quiz-card');
     const box = label.getBoundingClientRect(), outer = card ? card.getBoundingClientRect() : box;
     return {text: label.textContent.trim(), scrollWidth: label.scrollWidth, clientWidth: label.clientWidth,
             scrollHeight: label.scrollHeight, clientHeight: label.clientHeight,
@@ -233,40 +235,46 @@ def test_run_all_executes_every_cell_without_an_error(opened, name):
 @pytest.mark.parametrize("width", [1400, 900])  # a wide window; half of a 1920-pixel screen, file browser open
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_every_multiple_choice_label_is_shown_in_full(opened, name, width):
+    from course_utils import quiz
+
     notebook = opened(name)
     labels = notebook.labels(width)
     assert labels, f"{name}: no multiple-choice labels rendered"
     clipped = [label for label in labels if not label["visible"] or not label["text"]
                or label["scrollWidth"] > label["clientWidth"] + 1 or label["scrollHeight"] > label["clientHeight"] + 1
                or label["right"] > label["cardRight"] + 1]
-    quiz = notebook.cell("quiz.show()" if name != "00_start_here" else "quiz.ask(")
     size = notebook.page.viewport_size
     notebook.page.set_viewport_size({"width": width, "height": size["height"]})
     try:
-        notebook.shot(f"quiz-{width}px", quiz)
+        notebook.shot(f"quiz-{width}px", notebook.cell("quiz.show()"))
     finally:
         notebook.page.set_viewport_size(size)
     assert not clipped, f"{name}: {len(clipped)} of {len(labels)} labels are clipped at {width} px, e.g. {clipped[:3]}"
+    fixed = [choice for question in quiz.load(name).questions if not question.values
+             for choice in question.choices]  # generated questions draw new numbers each time
+    shown = {label["text"] for label in labels}
+    assert [choice for choice in fixed if choice not in shown] == []
 
 
 def test_quiz_answers_a_click_with_feedback_wrong_then_right(opened):
     from course_utils import quiz
 
-    spec = next(s for bank in quiz.banks().values() for s in bank.questions if s.id == "pool-no-params")
-    right = str(spec.make().answer)
-    wrong = next(choice for choice in spec.make().choices if choice != right)
+    question = next(q for q in quiz.load("00_start_here").questions if q.type == "single")
+    right = question.answer_text
+    wrong = next(choice for choice in question.choices if choice != right)
     notebook = opened("00_start_here")
-    card = notebook.cell('quiz.ask("pool-no-params")')
-    feedback = card.locator(".widget-html").filter(has_text="Not quite")
+    card = notebook.page.locator(f".course-quiz-id-{question.id}")
+    card.scroll_into_view_if_needed()
+    feedback = card.locator(".course-quiz-feedback")
     card.get_by_label(wrong, exact=True).check()
-    card.get_by_role("button", name="Submit").click()
-    feedback.wait_for()
+    card.locator(".course-quiz-submit").click()
+    feedback.filter(has_text="Not yet").wait_for()
     notebook.shot("quiz-wrong", card)
     card.get_by_label(right, exact=True).check()
-    card.get_by_role("button", name="Submit").click()
-    card.locator(".widget-html").filter(has_text="Correct!").wait_for()
+    card.locator(".course-quiz-submit").click()
+    feedback.filter(has_text="Correct").wait_for()
     notebook.shot("quiz-right", card)
-    assert card.locator(".widget-html").filter(has_text="Not quite").count() == 0
+    assert "Not yet" not in feedback.inner_text()
 
 
 def test_explorer_redraws_when_a_control_changes(opened):

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import cli, exercises, grading
+from course_utils import cli, exercises, grading, progress
 
 pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -r requirements.txt)")
 
@@ -155,14 +155,12 @@ def test_a_failing_test_cell_shows_the_message_check_shows(graded):
 
 
 def test_each_submission_keeps_its_own_progress_file(graded):
-    import json
-
     _, _, shared = graded
     assert not (shared / "progress.json").exists()
     statuses = {}
     for student in STUDENTS:
         path = COURSE / "autograded" / student / "00_start_here" / grading.WORK_FOLDER / "progress.json"
-        records = json.loads(path.read_text(encoding="utf-8"))["records"]
+        records = progress.load(path)["records"]
         statuses[student] = {r["item"]: r["status"] for r in records if r["kind"] == "exercise"}
     assert statuses["alice"] == {"normalize": "correct", "n_pixels": "correct"}
     assert statuses["bob"] == {"normalize": "not_attempted", "n_pixels": "not_attempted"}
