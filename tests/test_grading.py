@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 def graded_mode(monkeypatch, tmp_path):
     """Graded mode in a submission folder, with shared settings that graded mode must override."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(grading.GRADED_ENV, raising=False)
+    monkeypatch.setenv(grading.GRADED_ENV, "0")  # restored (removed) after the test
     monkeypatch.setenv("COURSE_WORK_DIR", str(tmp_path / "shared"))
     monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "shared" / "progress.json"))
     grading.start("00_start_here")
@@ -28,7 +28,7 @@ def graded_mode(monkeypatch, tmp_path):
 
 
 def test_solution_is_open_for_self_study_and_closed_in_graded_work(monkeypatch, tmp_path, capsys):
-    monkeypatch.delenv(grading.GRADED_ENV, raising=False)
+    monkeypatch.setenv(grading.GRADED_ENV, "0")  # restored (removed) after the test
     ex = exercises.load("00_start_here")
     assert "255" in ex.normalize.solution()
     monkeypatch.chdir(tmp_path)
