@@ -33,6 +33,21 @@ list ``EXERCISES``. Each exercise is data plus a reference; the checkers are gen
         Model("small_cnn", build_small_cnn, ignore_layers=("Dropout",)),   # build_small_cnn() -> keras.Model
     ]
 
+Misconception catalogue (every exercise; ``tests/test_catalogue.py`` runs them all): ``mistakes=[...]``, the
+classic wrong answers, each failing with its own diagnosis, and ``alternatives=[...]``, right-but-different
+answers that must pass::
+
+    Function("normalize", normalize, normalize_cases,
+             mistakes=[Mistake(lambda images: images // 255, "floats",   # diagnosed by the generic checks
+                               ),
+                       Mistake(lambda images: images / 256, "256",
+                               message="You divided by 256: the largest pixel, 255, must become exactly 1.")],
+             alternatives=[Alternative(lambda images: np.true_divide(images, 255))])
+
+``Mistake(answer, says, message=None, status="wrong", lazy=False)``: ``says`` is what the feedback must contain;
+with a ``message`` the checker recognises the mistake by behaviour (same value; same output on the failing test
+case; same option) and shows it. ``lazy=True``: ``answer`` is a callable that makes the answer (models).
+
 Common options: ``title``, ``hints`` (list), ``solution`` (text; default: the reference's source),
 ``name`` (the notebook variable ``check()`` reads when called without an argument; default: the id).
 ``Function``: ``seed``, ``time_limit`` (s per call, default 10), ``rtol``, ``atol``,
@@ -49,6 +64,7 @@ import importlib
 import pkgutil
 import re
 
+from course_utils.exercises.catalogue import Alternative, Mistake
 from course_utils.exercises.compare import Problem, compare
 from course_utils.exercises.core import Exercise, ExerciseSet
 from course_utils.exercises.feedback import Feedback
@@ -91,5 +107,5 @@ def load(notebook):
     return ExerciseSet(module.NOTEBOOK, module.EXERCISES)
 
 
-__all__ = ["Choice", "Exercise", "ExerciseSet", "Feedback", "Function", "Model", "Problem", "Value",
-           "available", "case", "compare", "load"]
+__all__ = ["Alternative", "Choice", "Exercise", "ExerciseSet", "Feedback", "Function", "Mistake", "Model", "Problem",
+           "Value", "available", "case", "compare", "load"]

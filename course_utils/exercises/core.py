@@ -10,6 +10,7 @@ import inspect
 import sys
 import textwrap
 
+from course_utils.exercises.catalogue import Alternative, Mistake
 from course_utils.exercises.compare import Problem, a_type, type_name
 from course_utils.exercises.feedback import Feedback, Quiet, show_code, show_note
 
@@ -20,12 +21,13 @@ _RESERVED = {"exercises", "notebook", "verify", "status_table"}
 class Exercise:
     """Base class. ``id``: a Python identifier, unique in its notebook; ``title``: one short line;
     ``hints``: strings, vaguest first; ``solution``: source text (default: the reference's source);
-    ``name``: the variable ``check()`` reads from the notebook when called with no argument (default ``id``).
+    ``name``: the variable ``check()`` reads from the notebook when called with no argument (default ``id``);
+    ``mistakes`` / ``alternatives``: the misconception catalogue (``Mistake`` / ``Alternative`` objects).
     """
 
     kind = "exercise"
 
-    def __init__(self, id, *, title="", hints=(), solution=None, name=None):
+    def __init__(self, id, *, title="", hints=(), solution=None, name=None, mistakes=(), alternatives=()):
         if not isinstance(id, str) or not id.isidentifier() or id in _RESERVED or id.startswith("_"):
             raise ValueError(f"Exercise id {id!r} must be a Python identifier, not starting with '_' and "
                              f"not one of {sorted(_RESERVED)}.")
@@ -39,6 +41,15 @@ class Exercise:
         self.notebook = None  # set by ExerciseSet
         self.last = None  # the last Feedback of this session
         self._hints_shown = 0
+        self.mistakes = list(mistakes)
+        self.alternatives = list(alternatives)
+        for item in self.mistakes:
+            if not isinstance(item, Mistake):
+                raise TypeError(f"Exercise {id!r}: mistakes must be Mistake(...) objects, not {type_name(item)}.")
+        for item in self.alternatives:
+            if not isinstance(item, Alternative):
+                raise TypeError(f"Exercise {id!r}: alternatives must be Alternative(...) objects, "
+                                f"not {type_name(item)}.")
 
     # --- to implement in subclasses -------------------------------------------------------------
     def _evaluate(self, answer):
@@ -49,6 +60,19 @@ class Exercise:
 
     def _reference_source(self):
         return ""
+
+    def diagnose(self, same_as):
+        """The ``Problem`` of the first catalogued mistake with a message that ``same_as(wrong_answer)`` says the
+        student's answer behaves like, else ``None``. A comparison that fails counts as no match."""
+        for mistake in self.mistakes:
+            if mistake.message is None:
+                continue
+            try:
+                if same_as(mistake.resolve()):
+                    return Problem(mistake.status, mistake.message)
+            except Exception:  # noqa: BLE001 - an odd answer simply matches no mistake
+                continue
+        return None
 
     # --- student API -----------------------------------------------------------------------------
     def evaluate(self, answer):
@@ -114,7 +138,13 @@ class Exercise:
         return Quiet(text)
 
     def solution(self):
-        """Show the reference solution's source code and return it (as text)."""
+        """Show the reference solution's source code and return it (as text); closed in graded work."""
+        from course_utils import grading
+
+        if grading.graded():
+            text = grading.closed_solution_message(self.id)
+            show_note(text, icon="🔒", label="Graded work")
+            return Quiet(text)
         source = self._solution if self._solution is not None else self._reference_source()
         source = textwrap.dedent(source).strip("\n")
         show_code(f"Solution for {self.id}:", source)

@@ -185,7 +185,7 @@ class Function(Exercise):
         return self._empty_body_message()
 
     def _empty_body_message(self):
-        return (f"Write the body of your function (replace `raise NotImplementedError()`), "
+        return (f"Write the body of your function (in place of `# YOUR CODE HERE` or `raise NotImplementedError()`), "
                 f"run the cell, then check again. Stuck? Try `ex.{self.id}.hint()`.")
 
     def _inputs(self, item):
@@ -253,6 +253,9 @@ class Function(Exercise):
         problem = compare(expected, got, rtol=self.rtol, atol=self.atol, dtype=self.dtype, what="your output")
         if problem is None:
             return None
+        recognised = self.diagnose(lambda wrong: self._same_output(wrong, item, got))
+        if recognised:
+            return Problem(recognised.status, f"On test case {index + 1}: {recognised.message}", header)
         if inspect.isgenerator(got):
             problem.message = ("Your function returned a generator: use `return` instead of `yield` "
                                "(or return `list(...)`).")
@@ -260,6 +263,15 @@ class Function(Exercise):
                            if problem.detail else "")
         message = problem.message[:1].lower() + problem.message[1:]
         return Problem(problem.status, f"On test case {index + 1}, {message}", detail)
+
+    def _same_output(self, wrong, item, got):
+        """True when the catalogued wrong function ``wrong`` gives ``got`` on ``item`` too."""
+        if not callable(wrong):
+            return False
+        outcome = call_with_time_limit(wrong, copy.deepcopy(item.args), copy.deepcopy(item.kwargs), self.time_limit)
+        if outcome.error is not None or outcome.timed_out:
+            return False
+        return compare(outcome.value, got, rtol=self.rtol, atol=self.atol, dtype=None) is None
 
     def _mutation_problem(self, index, item, args, kwargs):
         names = self._parameter_names(item)

@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 
+from course_utils import answers
 from course_utils.exercises.compare import Problem, a_type, compare, describe, safe_repr
 from course_utils.exercises.core import Exercise
 
@@ -23,7 +24,11 @@ class Value(Exercise):
         self.rtol, self.atol, self.dtype = rtol, atol, dtype
 
     def _evaluate(self, answer):
-        return compare(self.answer, answer, rtol=self.rtol, atol=self.atol, dtype=self.dtype, reveal=False)
+        problem = compare(self.answer, answer, rtol=self.rtol, atol=self.atol, dtype=self.dtype, reveal=False)
+        if problem is None:
+            return None
+        return self.diagnose(lambda wrong: compare(wrong, answer, rtol=self.rtol, atol=self.atol, dtype=None,
+                                                   reveal=False) is None) or problem
 
     def _reference_answer(self):
         return copy.deepcopy(self.answer)
@@ -32,13 +37,10 @@ class Value(Exercise):
         return f"{self.name} = {safe_repr(self.answer)}"
 
 
-def _normalized(option):
-    return " ".join(option.split()).casefold() if isinstance(option, str) else option
-
-
 class Choice(Exercise):
-    """The answer is one of ``options`` (strings, compared ignoring case and spacing; or numbers).
-    ``explanations`` (optional) maps a wrong option to a sentence saying why it is wrong."""
+    """The answer is one of ``options``, named as in quizzes (``course_utils.answers``): its letter, its text
+    (case and spacing ignored) or its value. ``explanations`` (optional) maps a wrong option to a sentence
+    saying why it is wrong."""
 
     kind = "choice"
 
@@ -51,26 +53,23 @@ class Choice(Exercise):
         self.explanations = dict(explanations or {})
 
     def _find(self, answer):
-        target = _normalized(answer)
-        for option in self.options:
-            try:
-                if _normalized(option) == target and isinstance(option, bool) == isinstance(target, bool):
-                    return option
-            except Exception:  # noqa: BLE001 - odd objects with a raising __eq__
-                continue
-        return None
+        index = answers.match_choice(answer, self.options)
+        return None if index is None else self.options[index]
 
     def _evaluate(self, answer):
-        listing = ", ".join(repr(option) for option in self.options)
+        listing = answers.listing(self.options)
         if isinstance(answer, (list, tuple, set, dict, np.ndarray)) or callable(answer):
             return Problem("wrong_type", f"Give exactly one of the options as your answer ({listing}), not "
                            f"{describe(answer)} ({a_type(answer)}).")
         option = self._find(answer)
         if option is None:
-            return Problem("not_an_option", f"{safe_repr(answer)} is not one of the options. Choose one of: "
-                           f"{listing}.")
+            return Problem("not_an_option", f"{safe_repr(answer)} is not one of the options. Answer with a "
+                           f"letter or an option's text: {listing}.")
         if option == self.answer:
             return None
+        recognised = self.diagnose(lambda wrong: self._find(wrong) == option)
+        if recognised:
+            return recognised
         why = self.explanations.get(option, "Think about it once more, or ask for a hint().")
         return Problem("wrong", f"{option!r} is not the best choice here. {why}")
 

@@ -1,0 +1,83 @@
+"""One answering convention for quiz questions and Choice exercises (course_utils.answers)."""
+
+import numpy as np
+import pytest
+
+from course_utils.answers import listing, match_choice, normalize
+
+POOL = ["3, the pool size", "4", "2 (the stride)", "none: pooling has no weights"]
+
+
+@pytest.mark.parametrize("value, index", [
+    ("none: pooling has no weights", 3),        # the text
+    ("  NONE:   pooling has no weights. ", 3),   # case, spacing and a final full stop ignored
+    ("c", 2), ("C", 2), ("c)", 2), ("(c)", 2),  # the letter as shown
+    (3, 0), ("3", 0), (3.0, 0), (np.int64(3), 0),  # the value a choice starts with
+    ("4", 1), (4, 1),
+    (2, 2), ("none", 3),
+])
+def test_a_choice_is_named_by_text_letter_or_value(value, index):
+    assert match_choice(value, POOL) == index
+
+
+@pytest.mark.parametrize("value", ["e", "x", "5", 5, True, None, [3], {"a": 1}, len, "pool", ""])
+def test_anything_else_names_no_choice(value):
+    assert match_choice(value, POOL) is None
+
+
+def test_spacing_around_punctuation_is_ignored():
+    assert match_choice("(3,3,3,16)", ["(3, 3, 3, 16)", "(3, 3, 16)"]) == 0
+    assert normalize("keras.losses.CategoricalCrossentropy( )") == "keras.losses.categoricalcrossentropy()"
+
+
+def test_a_value_shared_by_two_choices_is_ambiguous_and_names_neither():
+    assert match_choice("3", ["3, the pool size", "3 (the kernel size)"]) is None
+
+
+def test_exact_text_wins_over_letters_and_prefixes():
+    assert match_choice("a", ["b", "a"]) == 1
+    assert match_choice("relu", ["relu6", "relu"]) == 1
+    assert match_choice("relu6", ["relu", "relu6"]) == 1
+
+
+def test_booleans_only_name_boolean_choices():
+    assert match_choice(True, ["True", "False"]) == 0
+    assert match_choice("false", [True, False]) == 1
+    assert match_choice(1, [True, False]) is None
+    assert match_choice(True, ["1, one", "0"]) is None
+
+
+def test_an_odd_object_names_no_choice():
+    class Odd:
+        def __eq__(self, other):
+            raise RuntimeError("no")
+
+        def __str__(self):
+            raise RuntimeError("no")
+
+    assert match_choice(Odd(), POOL) is None
+
+
+def test_listing_shows_letters():
+    assert listing(["mse", "hinge"]) == "a) mse, b) hinge"
+
+
+@pytest.mark.parametrize("value, choices, index", [
+    ("3.0", POOL, 0), (np.float32(3), POOL, 0),                        # numbers compare as numbers
+    ("C)", POOL, 2), ("none : pooling has no weights", POOL, 3),       # letters and spacing around ':'
+    ("none:\tpooling\nhas no   weights", POOL, 3),                      # any whitespace
+    (-1, ["-1, no limit", "0", "1"], 0), (0.5, ["0.5 (half)", "1"], 0),  # negative and decimal values
+    ("same", ["same: the output keeps its size", "valid"], 0),         # a leading word
+    ("(3,3,3,16)", ["(3, 3, 16)", "(3, 3, 3, 16)"], 1), ("(3, 3, 3, 16)", ["(3,3,3,16)", "(3,3,16)"], 0),
+])
+def test_more_ways_of_naming_a_choice(value, choices, index):
+    assert match_choice(value, choices) == index
+
+
+@pytest.mark.parametrize("value, choices", [
+    (3, ["3x3 kernel", "5x5 kernel"]),   # a value names a choice only when punctuation or a space follows it
+    ("3, the", POOL),                    # part of a text is not the text
+    ("ab", POOL),                        # two letters are not a letter
+])
+def test_near_misses_name_no_choice(value, choices):
+    assert match_choice(value, choices) is None
