@@ -5,7 +5,9 @@ ImageNet weights cost, and need no download):
 
 - ``vgg16_parameters(include_top)``: VGG16's parameters by formula (its 13 conv layers and 3 dense layers), so
   the classic tutorial's 138-million-parameter model never has to be built to be counted (528 MB of float32);
-- ``measure(name, image_size)``: build one backbone without its top, count its parameters and time it on a batch.
+- ``measure(name, image_size)``: build one backbone, count its parameters and time it on a batch;
+- ``STORED``: those measurements for the classic backbones, made by ``benchmarks/bench_backbones.py`` (VGG16 and
+  ResNet-50 need more memory than a notebook on Binder should spend on a comparison), with ``PROVENANCE``.
 
 ``BACKBONES`` lists the ``keras.applications`` builders the course compares. Keras is imported inside the functions.
 """
@@ -23,6 +25,25 @@ BACKBONES = {
 # Zisserman 2015, configuration D).
 VGG16_CONVS = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
 VGG16_DENSE = (4096, 4096, 1000)
+
+
+# Measured by benchmarks/bench_backbones.py (which prints these lines); notebook 06 prints them with PROVENANCE.
+PROVENANCE = ("measured by benchmarks/bench_backbones.py on 2026-11-23: AMD EPYC, 2 cores, load average 3.6 at the "
+              "start, Keras 3.15.1, batches of 8 random images, median of 5")
+STORED = [
+    {"name": "VGG16", "image_size": 224, "include_top": True, "parameters": 138357544, "weights_mb": 527.8,
+     "ms_per_image": 192.2, "cpu_ms_per_image": 149.5, "output": (1000,)},
+    {"name": "VGG16", "image_size": 224, "include_top": False, "parameters": 14714688, "weights_mb": 56.1,
+     "ms_per_image": 213.3, "cpu_ms_per_image": 146.3, "output": (7, 7, 512)},
+    {"name": "ResNet50", "image_size": 224, "include_top": False, "parameters": 23587712, "weights_mb": 90.0,
+     "ms_per_image": 102.0, "cpu_ms_per_image": 78.1, "output": (7, 7, 2048)},
+    {"name": "MobileNetV2", "image_size": 224, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
+     "ms_per_image": 44.9, "cpu_ms_per_image": 27.6, "output": (7, 7, 1280)},
+    {"name": "MobileNetV2", "image_size": 160, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
+     "ms_per_image": 20.3, "cpu_ms_per_image": 18.8, "output": (5, 5, 1280)},
+    {"name": "MobileNetV2", "image_size": 96, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
+     "ms_per_image": 12.8, "cpu_ms_per_image": 11.8, "output": (3, 3, 1280)},
+]
 
 
 def vgg16_parameters(include_top=True, image_size=224, channels=3):
@@ -55,37 +76,50 @@ def megabytes(n_parameters, bytes_per_parameter=4):
     return n_parameters * bytes_per_parameter / 2 ** 20
 
 
-def build(name, image_size=224):
-    """``keras.applications.<name>(include_top=False, weights=None)`` for square RGB images of ``image_size``."""
+def build(name, image_size=224, include_top=False):
+    """``keras.applications.<name>(include_top=..., weights=None)`` for square RGB images of ``image_size``
+    (with the top: 224 only, the size of its classifier)."""
     import keras
 
     if name not in BACKBONES:
         raise ValueError(f"Unknown backbone {name!r}; the course compares {', '.join(BACKBONES)}.")
     return getattr(keras.applications, BACKBONES[name])(
-        include_top=False, weights=None, input_shape=(image_size, image_size, 3))
+        include_top=include_top, weights=None, input_shape=(image_size, image_size, 3))
 
 
-def measure(name, image_size=224, batch_size=8, repeats=3, seed=0):
-    """Build ``name`` without its top (random weights) and time it: a dict with ``name``, ``image_size``,
-    ``parameters``, ``weights_mb`` (float32), ``ms_per_image`` (median of ``repeats`` timed batches of
-    ``batch_size`` random images after one warm-up batch, inference mode, this machine's CPU) and ``output``
-    (the feature maps' shape for one image)."""
-    import gc
+def time_per_image(model, batch_size=2, repeats=3, seed=0):
+    """``(wall ms, CPU ms)`` per image for ``model`` in inference mode on random inputs: the median of ``repeats``
+    timed batches of ``batch_size`` after one warm-up batch. CPU time counts every core this process used: on an
+    idle machine with ``c`` cores busy, wall time is about CPU time / ``c``."""
+    import resource
 
     import keras
 
-    model = build(name, image_size)
-    images = np.random.default_rng(seed).uniform(-1, 1, (batch_size, image_size, image_size, 3)).astype("float32")
+    shape = tuple(model.input_shape[1:])
+    images = np.random.default_rng(seed).uniform(-1, 1, (batch_size, *shape)).astype("float32")
     run = keras.ops.convert_to_numpy
-    output = run(model(images[:1], training=False)).shape[1:]
-    times = []
+    run(model(images, training=False))
+    walls, cpus = [], []
     for _ in range(repeats):
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         run(model(images, training=False))
-        times.append(time.perf_counter() - start)
-    parameters = int(model.count_params())
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpus.append(after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime)
+    return 1000 * float(np.median(walls)) / batch_size, 1000 * float(np.median(cpus)) / batch_size
+
+
+def measure(name, image_size=224, include_top=False, batch_size=2, repeats=3):
+    """Build ``name`` with random weights and time it: ``{name, image_size, include_top, parameters, weights_mb,
+    ms_per_image, cpu_ms_per_image, output}`` (``output``: the shape for one image)."""
+    import gc
+
+    model = build(name, image_size, include_top)
+    wall, cpu = time_per_image(model, batch_size, repeats)
+    row = {"name": name, "image_size": image_size, "include_top": include_top,
+           "parameters": int(model.count_params()), "weights_mb": megabytes(model.count_params()),
+           "ms_per_image": wall, "cpu_ms_per_image": cpu, "output": tuple(int(s) for s in model.output_shape[1:])}
     del model
     gc.collect()
-    return {"name": name, "image_size": image_size, "parameters": parameters,
-            "weights_mb": megabytes(parameters), "ms_per_image": 1000 * float(np.median(times)) / batch_size,
-            "output": tuple(int(s) for s in output)}
+    return row

@@ -223,7 +223,7 @@ def load_image_folder(folder, image_size=224, crop_to_aspect_ratio=True, class_n
     try:
         dataset = keras.utils.image_dataset_from_directory(
             folder, labels="inferred", label_mode="int", class_names=class_names, image_size=size,
-            crop_to_aspect_ratio=crop_to_aspect_ratio, batch_size=64, shuffle=False, verbose=False)
+            crop_to_aspect_ratio=crop_to_aspect_ratio, batch_size=16, shuffle=False, verbose=False)
     except ValueError as err:
         raise DataError(f"Keras could not read {folder} as an image folder: {err}") from None
     names, files = list(dataset.class_names), [Path(f) for f in dataset.file_paths]

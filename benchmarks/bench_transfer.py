@@ -1,0 +1,169 @@
+"""Ants vs bees with a pretrained MobileNetV2 on a CPU: validation accuracy and seconds, against a CNN from scratch.
+
+Usage: ``COURSE_DATA_DIR=../shared/data python benchmarks/bench_transfer.py [--tune] [--skip-scratch]``
+
+The pipeline (notebook 06's, every setting chosen by cross-validation on the 244 training photos, never on the
+153 validation photos, which are scored once at the end):
+
+1. photos centre-cropped to 224x224 (``crop_to_aspect_ratio=True``), the "image not found" GIF removed;
+2. frozen ImageNet MobileNetV2, features averaged over positions and over each photo and its mirror image;
+3. a linear softmax head, its L2 strength chosen by 5-fold cross-validation (L-BFGS, exact);
+4. fine-tuning of the top block (from ``block_16_expand``) with every BatchNormalization layer frozen, on the
+   bottom's cached output for four views of each photo (photo, mirror, zoom, mirror + zoom), Adam at a low rate;
+5. validation accuracy with test-time flips.
+
+``--tune`` first scores the fine-tuning settings (learning rate x epochs) by 5-fold cross-validation on the
+training photos and prints the table (the defaults below are its choice). Prints, for each step, wall and CPU
+seconds (this process: on an idle 2-core machine wall time is about CPU time / 2), the load average, and the
+small CNN trained from scratch on the same photos in the same run (``transfer.train_from_scratch``, 30 epochs).
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+FIRST_TOP_LAYER = "block_16_expand"
+LEARNING_RATE = 3e-5
+EPOCHS = 2  # passes over the four cached views of every photo
+GRID = {"learning_rate": (1e-5, 3e-5, 1e-4), "epochs": (1, 2, 4)}
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Clock:
+    """Wall and CPU seconds of each named step."""
+
+    def __init__(self):
+        self.rows = []
+
+    def __call__(self, name):
+        clock = self
+
+        class Step:
+            def __enter__(self):
+                self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+
+            def __exit__(self, *exc):
+                clock.rows.append((name, time.perf_counter() - self.wall, cpu_seconds() - self.cpu))
+                print(f"  {name}: {clock.rows[-1][1]:.1f} s wall, {clock.rows[-1][2]:.1f} s CPU", flush=True)
+
+        return Step()
+
+
+def fine_tune(top, head, cached, labels, learning_rate, epochs, seed=0):
+    """Top + head (initialised from ``head``) trained on cached bottom maps (the top's layers already unfrozen,
+    BatchNormalization frozen, by ``transfer.unfreeze_from``)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(top.input_shape[1:])
+    x = keras.layers.GlobalAveragePooling2D()(top(inputs, training=False))
+    model = keras.Model(inputs, head.as_dense()(x))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    model.fit(cached, labels, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+def accuracy(model, cached_views, labels):
+    import numpy as np
+
+    from course_utils import transfer
+
+    probabilities = np.mean([transfer.predict(model, maps) for maps in cached_views], axis=0)
+    return float((probabilities.argmax(axis=1) == labels).mean())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tune", action="store_true", help="score the fine-tuning settings by cross-validation first")
+    parser.add_argument("--skip-scratch", action="store_true", help="leave out the CNN trained from scratch")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+
+    from course_utils import photos, pretrained, transfer
+
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} (2 cores)")
+    clock = Clock()
+    with clock("load photos"):
+        folder = photos.hymenoptera(refresh=True)
+        train = photos.load_image_folder(folder / "train", 224)
+        val = photos.load_image_folder(folder / "val", 224)
+        train = train.subset([i for i, f in enumerate(train.files) if photos.file_format(f) == "JPEG"])
+    with clock("build MobileNetV2 (ImageNet weights)"):
+        base = pretrained.mobilenet_v2(224)
+        base.trainable = False
+        bottom, top = transfer.split_at(base, FIRST_TOP_LAYER)
+        transfer.unfreeze_from(base, FIRST_TOP_LAYER)  # the top block trainable, BatchNorm frozen; bottom frozen
+    with clock("cache the bottom's output (4 views of each training photo, 2 of each validation photo)"):
+        views = transfer.photo_views(train.images)
+        cached_views = [transfer.predict(bottom, v, preprocess=transfer.mobilenet_preprocess) for v in views.values()]
+        cached_val = [transfer.predict(bottom, v, preprocess=transfer.mobilenet_preprocess)
+                      for v in (val.images, val.images[:, :, ::-1])]
+    with clock("features (photo + mirror) and head (L2 by 5-fold cross-validation)"):
+        pool = lambda maps: transfer.predict(top, maps).mean(axis=(1, 2))  # noqa: E731
+        features = (pool(cached_views[0]) + pool(cached_views[1])) / 2
+        features_val = (pool(cached_val[0]) + pool(cached_val[1])) / 2
+        l2, scores = transfer.choose_l2(features, train.labels)
+        head = transfer.fit_linear_head(features, train.labels, l2=l2)
+    print(f"  L2 by cross-validation: {l2:g} ({', '.join(f'{k:g}: {v:.3f}' for k, v in scores.items())})")
+    frozen_accuracy = head.accuracy(features_val, val.labels)
+    start = top.get_weights()
+    n = len(train)
+
+    if args.tune:
+        with clock("tuning: 5-fold cross-validation of the fine-tuning settings"):
+            for learning_rate in GRID["learning_rate"]:
+                for epochs in GRID["epochs"]:
+                    correct = 0
+                    for held_out in transfer.fold_indices(train.labels, 5, seed=0):
+                        keep = np.setdiff1d(np.arange(n), held_out)
+                        top.set_weights(start)
+                        fold_head = transfer.fit_linear_head(features[keep], train.labels[keep], l2=l2)
+                        rows = np.concatenate([keep + k * n for k in range(len(cached_views))])
+                        stacked = np.concatenate(cached_views)
+                        model = fine_tune(top, fold_head, stacked[rows], np.tile(train.labels, len(views))[rows],
+                                          learning_rate, epochs)
+                        held = [cached_views[0][held_out], cached_views[1][held_out]]
+                        correct += accuracy(model, held, train.labels[held_out]) * len(held_out)
+                    print(f"  learning rate {learning_rate:g}, {epochs} epoch(s): cross-validated accuracy "
+                          f"{correct / n:.4f}", flush=True)
+        top.set_weights(start)
+
+    with clock(f"fine-tune from {FIRST_TOP_LAYER} (BatchNorm frozen, lr {LEARNING_RATE:g}, {EPOCHS} epochs)"):
+        model = fine_tune(top, head, np.concatenate(cached_views), np.tile(train.labels, len(views)), LEARNING_RATE,
+                          EPOCHS)
+        fine_tuned_accuracy = accuracy(model, cached_val, val.labels)
+    imagenet = [row for row in clock.rows if not row[0].startswith(("load", "tuning"))]
+    wall, cpu = sum(r[1] for r in imagenet), sum(r[2] for r in imagenet)
+
+    scratch_accuracy = None
+    if not args.skip_scratch:
+        with clock("small CNN from scratch (30 epochs, 128 px)"):
+            scratch, _ = transfer.train_from_scratch(train.images, train.labels, epochs=30)
+            scratch_accuracy = float(scratch.evaluate(val.images, val.labels, verbose=0)[1])
+
+    print()
+    print(f"validation accuracy ({len(val)} photos): frozen features + head {frozen_accuracy:.1%}; "
+          f"fine-tuned {fine_tuned_accuracy:.1%}" + (f"; from scratch {scratch_accuracy:.1%}" if scratch_accuracy
+                                                     is not None else ""))
+    print(f"ImageNet part (weights, cached features, head, fine-tuning, evaluation): {wall:.1f} s wall, {cpu:.1f} s "
+          f"CPU (about {cpu / 2:.0f} s on an idle 2-core machine)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}; peak memory "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from course_utils.data import DataError
+
+    try:
+        sys.exit(main())
+    except DataError as err:  # no photos or weights here: say so, without a traceback
+        sys.exit(f"bench_transfer: {err}")
