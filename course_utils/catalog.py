@@ -29,7 +29,7 @@ NOTEBOOKS = [
     Notebook("05_better_cnns.ipynb", "05 · Building better CNNs",
              "Regularization, batch normalization, augmentation, residual blocks", 45, ready=False),
     Notebook("06_transfer_learning.ipynb", "06 · Transfer learning",
-             "A pretrained MobileNetV2: feature extraction, freezing, fine-tuning", 40, ready=False),
+             "A pretrained MobileNetV2: feature extraction, freezing, fine-tuning", 40),
     Notebook("07_final_quiz.ipynb", "07 · Final quiz", "A mixed quiz over the whole course", 20),
 ]
 

@@ -19,7 +19,29 @@ EXECUTED = ROOT / "build" / "executed"
 METRIC_FLOORS = {
     "03_mnist_cnn": {"test_accuracy": 0.90},
     "04_visualizing_cnns": {"test_accuracy": 0.85},
+    "06_transfer_learning": {"bn_drift_with_training_false": 0.05, "bn_frozen_unchanged": 1.0},
 }
+# 06 takes one of two paths: the ImageNet part (photos and weights reachable, e.g. COURSE_DATA_DIR), or the digits
+# fallback (neither reachable). Floors for each path's measured claims, met in fast mode with a wide margin.
+TRANSFER_FLOORS = {
+    "imagenet": {"feature_extraction_val_accuracy": 0.92, "fine_tuned_val_accuracy": 0.90,
+                 "transfer_val_accuracy_10_per_class": 0.85, "placeholder_is_most_unusual": 1.0,
+                 "bn_layers_drifting_in_tutorial_recipe": 1.0},
+    "digits": {"digits_transfer_accuracy_fewest": 0.45},
+}
+
+
+def _floors(stem, metrics):
+    floors = dict(METRIC_FLOORS.get(stem, {}))
+    if stem == "06_transfer_learning":
+        floors.update(TRANSFER_FLOORS["imagenet" if metrics.get("imagenet_part") else "digits"])
+    return floors
+
+
+def _check_floors(path, result):
+    for name, floor in _floors(path.stem, result.metrics).items():
+        assert name in result.metrics, f"{path.name} did not record {name}"
+        assert result.metrics[name] >= floor, f"{path.name}: {name} = {result.metrics[name]} < {floor}"
 
 
 @pytest.mark.notebook
@@ -28,9 +50,7 @@ def test_notebook_runs_in_fast_mode(path, monkeypatch):
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)  # the kernel starts as in JupyterLab
     result = runner.execute_notebook(path, EXECUTED, fast=True, timeout=600)
     assert result.status == "ok", f"{path.name} failed in {result.error} (executed copy: {result.executed})"
-    for name, floor in METRIC_FLOORS.get(path.stem, {}).items():
-        assert name in result.metrics, f"{path.name} did not record {name}"
-        assert result.metrics[name] >= floor, f"{path.name}: {name} = {result.metrics[name]} < {floor}"
+    _check_floors(path, result)
     executed = nbformat.read(result.executed, as_version=4)
     injected = executed.metadata["papermill"]["parameters"]
     source = runner.parameters_cell(nbformat.read(path, as_version=4))
@@ -43,6 +63,27 @@ def test_notebook_runs_in_fast_mode(path, monkeypatch):
     stderr = [o["text"] for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "stream" and o.get("name") == "stderr"]
     assert not stderr, f"{path.name} writes to stderr: {stderr}"
+
+
+@pytest.mark.notebook
+def test_transfer_notebook_without_downloads(tmp_path, monkeypatch):
+    """06 on a fresh machine with no network and no COURSE_DATA_DIR: it says so, skips the ImageNet part and
+    teaches transfer on digits. Runs only where the main test took the ImageNet path (data here)."""
+    path = ROOT / "notebooks" / "06_transfer_learning.ipynb"
+    from course_utils import photos, pretrained
+
+    if photos.hymenoptera_source() is None or pretrained.weights_source() is None:
+        pytest.skip("no photos and weights here: the main notebook test already ran the digits path")
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    env = {"COURSE_DATA_DIR": "", "COURSE_OFFLINE": "1", "KERAS_HOME": str(tmp_path / "keras"),
+           "COURSE_WORK_DIR": str(tmp_path / "work")}
+    result = runner.execute_notebook(path, EXECUTED / "without-downloads", fast=True, timeout=600, extra_env=env)
+    assert result.status == "ok", f"{path.name} failed in {result.error} (executed copy: {result.executed})"
+    assert result.metrics["imagenet_part"] == 0.0
+    _check_floors(path, result)
+    executed = nbformat.read(result.executed, as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "The ImageNet part of this notebook is skipped" in text and "Skipped: `IMAGENET` is false" in text
 
 
 def test_there_are_notebooks_to_test():
