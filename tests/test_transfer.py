@@ -156,3 +156,45 @@ def test_extract_features_averages_positions_and_flips():
     np.testing.assert_allclose(features[:, 0], images.mean(axis=(1, 2, 3)))
     with pytest.raises(ValueError, match="batch"):
         transfer.extract_features(base, images[0], verbose=False)
+
+
+def test_split_at_gives_two_parts_that_compose_to_the_base():
+    import keras
+
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", name="low")(inputs)
+    x = keras.layers.Conv2D(5, 3, padding="same", name="high")(x)
+    base = keras.Model(inputs, keras.layers.ReLU(name="out")(x))
+    bottom, top = transfer.split_at(base, "high")
+    images = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+    assert bottom.output_shape == (None, 8, 8, 4)
+    np.testing.assert_allclose(np.asarray(top(bottom(images))), np.asarray(base(images)), atol=1e-6)
+    assert top.get_layer("high") is base.get_layer("high")  # shared: training the top changes the base
+    with pytest.raises(ValueError, match="no layer"):
+        transfer.split_at(base, "nope")
+
+
+def test_photo_views_and_predict():
+    import keras
+
+    images = np.random.default_rng(0).integers(0, 256, (3, 10, 10, 3), dtype=np.uint8)
+    views = transfer.photo_views(images)
+    assert list(views) == ["photo", "mirror", "zoom", "mirror + zoom"]
+    assert all(v.shape == images.shape and v.dtype == np.uint8 for v in views.values())
+    np.testing.assert_array_equal(views["mirror"], images[:, :, ::-1])
+    inputs = keras.Input((10, 10, 3))
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(inputs))
+    out = transfer.predict(model, images, batch_size=2)
+    np.testing.assert_allclose(out, images.mean(axis=(1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(transfer.predict_with_flips(model, images), out, rtol=1e-5)
+
+
+def test_nearest_neighbour_similarity_marks_the_odd_one_out():
+    features = np.array([[1.0, 0.1], [1.0, 0.0], [0.9, 0.1], [-1.0, 1.0]])
+    similarity = transfer.nearest_neighbour_similarity(features)
+    assert int(np.argmin(similarity)) == 3 and similarity[:3].min() > 0.99
+
+
+def test_the_from_scratch_baseline_is_small():
+    model = transfer.small_photo_cnn(image_size=64, working_size=32)
+    assert model.count_params() == 98_418 and model.output_shape == (None, 2)
