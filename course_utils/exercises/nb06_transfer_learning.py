@@ -8,8 +8,8 @@ ImageNet weights, so it is fast and works offline. Each exercise lists its refer
 
 import numpy as np
 
-from course_utils.exercises import Alternative, Function, Mistake, Value, case
-from course_utils.exercises.transfer_checks import Classifier, FineTuning, PredictPhoto
+from course_utils.exercises import Alternative, Mistake, Value, case
+from course_utils.exercises.transfer_checks import ArrayFunction, Classifier, FineTuning, PredictPhoto
 
 NOTEBOOK = "06_transfer_learning"
 
@@ -180,6 +180,7 @@ PREPROCESS_MISTAKES = [
             message="That is ResNet-50's (Caffe-style) preprocessing: channels swapped to BGR and the ImageNet "
                     "mean subtracted. Every keras.applications model has its own preprocess_input."),
     Mistake(_keras_in_place, "in place"),  # diagnosed by the generic mutation check
+    Mistake(lambda images: (np.asarray(images, dtype="float32") / 127.5 - 1).tolist(), "NumPy array"),
 ]
 
 PREPROCESS_ALTERNATIVES = [
@@ -329,6 +330,14 @@ def _bgr(model, path, class_names):
     return class_names[int(p.argmax())], float(p.max())
 
 
+def _grayscale(model, path, class_names):
+    import keras
+
+    photo = keras.utils.load_img(path, target_size=model.input_shape[1:3], keep_aspect_ratio=True, color_mode="grayscale")
+    p = model.predict(np.asarray(photo)[None], verbose=0)[0]
+    return class_names[int(p.argmax())], float(p.max())
+
+
 def _squashed(model, path, class_names):
     import keras
 
@@ -396,12 +405,15 @@ PHOTO_MISTAKES = [
     Mistake(_bgr, "RGB",
             message="Your photo reaches the model with its colour channels reversed (BGR, as OpenCV reads images); "
                     "keras.utils.load_img gives RGB, the order the model was trained on."),
+    Mistake(_grayscale, "three colour channels",
+            message="Your photo reaches the model in grayscale, one channel; the model takes three colour channels: "
+                    "load it in RGB (load_img's default, color_mode='rgb')."),
     Mistake(_squashed, "squashed",
             message="You squashed the whole photo to the model's shape; in training it was centre-cropped to that "
                     "shape first (crop_to_aspect_ratio=True): use keep_aspect_ratio=True in load_img."),
     Mistake(_width_height, "(height, width)",
-            message="target_size is (height, width), in that order: model.input_shape[1:3]. Yours gives a photo "
-                    "of the wrong shape, which the model rejects."),
+            message="target_size is (height, width), in that order: model.input_shape[1:3]. Yours crops and "
+                    "resizes the photo to the transposed shape."),
     Mistake(_no_batch_axis, "batch axis",
             message="model.predict expects a batch: add a batch axis with photo[None] (shape (1, height, width, 3))."),
 ]
@@ -446,7 +458,7 @@ EXERCISES = [
         ],
         alternatives=[Alternative(2562.0, note="a float"), Alternative(np.int64(2562), note="a NumPy integer")],
     ),
-    Function(
+    ArrayFunction(
         "preprocess", preprocess, preprocess_cases, rtol=1e-5, atol=1e-5,
         title="MobileNetV2's preprocessing: pixels 0-255 to [-1, 1], on a copy",
         hints=[

@@ -3,14 +3,27 @@ checker builds itself (never ImageNet weights, so checks are fast and work offli
 call a student's function on them. A test base is built fresh for each call, because answers change its
 ``trainable`` flags."""
 
+import re
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from course_utils.exercises import Exercise, Problem
-from course_utils.exercises.compare import describe
+from course_utils.exercises import Exercise, Function, Problem
+from course_utils.exercises.compare import a_type, describe
 from course_utils.exercises.functions import call_with_time_limit, describe_error, is_placeholder
+
+
+class ArrayFunction(Function):
+    """A ``Function`` exercise whose answer must return a NumPy array, as the reference does (a list or a tensor
+    would not work where the notebook uses the result like photos: ``.shape``, ``.min()``, slicing)."""
+
+    def _outcome_problem(self, index, item, expected, outcome, expected_signature):
+        got = outcome.value
+        if outcome.error is None and not outcome.timed_out and got is not None and not isinstance(got, np.ndarray):
+            return Problem("wrong_type", f"Your function returns {a_type(got)}: return a NumPy array, e.g. with "
+                           f"np.asarray(...), like the photos it works on.", self._header(index, item))
+        return super()._outcome_problem(index, item, expected, outcome, expected_signature)
 
 # (input side, channels of the last feature maps, classes, the layer fine-tuning starts from)
 _BASES = ((32, 16, 3, "block_1_conv"), (24, 12, 2, "block_2_conv"))
@@ -148,13 +161,17 @@ class Classifier(_OnTestBases):
                        "else: base (inference mode) -> GlobalAveragePooling2D -> Dense(softmax), nothing more.")
 
 
+def _frozen_base(spec):
+    base = test_base(spec[0], spec[1])
+    base.trainable = False  # as after feature extraction
+    return base
+
+
 def _trainable_state(function, spec):
     """Which of a fresh (frozen) test base's weights are trainable after ``function(base, first_layer)``: the set of
-    layer names, and the outcome (``None`` or a ``Problem``)."""
-    side, channels, _, first = spec
-    base = test_base(side, channels)
-    base.trainable = False  # as after feature extraction
-    _, problem = _call(function, (base, first))
+    layer names, the outcome (``None`` or a ``Problem``), and the base."""
+    base = _frozen_base(spec)
+    _, problem = _call(function, (base, spec[3]))
     names = sorted({w.path.split("/")[-2] for w in base.trainable_weights})
     return names, problem, base
 
@@ -168,6 +185,11 @@ class FineTuning(_OnTestBases):
         got, problem, base = _trainable_state(answer, spec)
         if problem:
             return problem
+        fresh = _frozen_base(spec)
+        returned = _call(answer, (fresh, spec[3]))[0]
+        if isinstance(returned, keras.Model) and returned is not fresh:
+            return Problem("other_model", "Your function returns another model: change the flags of `base` itself "
+                           "(its layers are the ones inside your classifier).")
         want, _, _ = _trainable_state(self.reference, spec)
         if got == want:
             return None
@@ -191,31 +213,30 @@ class FineTuning(_OnTestBases):
         return Problem("too_few", f"{missing[0]!r} should be trainable: it is {first!r} or comes after it.")
 
 
-_PHOTO_MODEL = {}
+_PHOTO_FILES = {}
 PHOTO_CLASSES = ["red", "green", "blue"]
 _PHOTO_INPUT = (40, 56)  # (height, width): not square, so that (width, height) mistakes show
 
 
 def photo_model():
     """A test classifier that takes 40x56 RGB photos, pixels 0-255 (its preprocessing inside) and tells which colour
-    dominates: Rescaling(1/127.5, -1) -> GlobalAveragePooling2D -> Dense(3, softmax)."""
-    if "model" not in _PHOTO_MODEL:
-        import keras
+    dominates: Rescaling(1/127.5, -1) -> GlobalAveragePooling2D -> Dense(3, softmax). A new one for every call: a
+    wrong call can leave Keras' predict function of a model in a state that changes how later calls fail."""
+    import keras
 
-        inputs = keras.Input((*_PHOTO_INPUT, 3))
-        x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
-        x = keras.layers.GlobalAveragePooling2D()(x)
-        dense = keras.layers.Dense(3, activation="softmax")
-        outputs = dense(x)
-        dense.set_weights([np.eye(3, dtype="float32") * 6.0, np.zeros(3, dtype="float32")])
-        _PHOTO_MODEL["model"] = keras.Model(inputs, outputs, name="colour_classifier")
-    return _PHOTO_MODEL["model"]
+    inputs = keras.Input((*_PHOTO_INPUT, 3))
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    dense = keras.layers.Dense(3, activation="softmax")
+    outputs = dense(x)
+    dense.set_weights([np.eye(3, dtype="float32") * 6.0, np.zeros(3, dtype="float32")])
+    return keras.Model(inputs, outputs, name="colour_classifier")
 
 
 def photo_files():
     """Test photos written once to a temporary folder: a wide and a tall picture whose edges differ from their
     centre (so squashing instead of cropping changes the answer), and a real photo (scikit-image's cat)."""
-    if "files" not in _PHOTO_MODEL:
+    if "files" not in _PHOTO_FILES:
         from PIL import Image
 
         from course_utils.data import sample_image
@@ -232,15 +253,19 @@ def photo_files():
         for name, pixels in (("wide.png", wide), ("tall.jpg", tall), ("cat.jpg", cat)):
             Image.fromarray(pixels).save(folder / name, quality=95)
             files.append(folder / name)
-        _PHOTO_MODEL["files"] = files
-    return _PHOTO_MODEL["files"]
+        _PHOTO_FILES["files"] = files
+    return _PHOTO_FILES["files"]
 
 
 def _outcome(function, path):
-    """What ``function`` returns for one test photo, or the error it raises (as text), for comparisons."""
-    outcome = call_with_time_limit(function, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0)
+    """What ``function`` returns for one test photo (on a new test model), or the error it raises, for comparisons."""
+    return _outcome_of(call_with_time_limit(function, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0))
+
+
+def _outcome_of(outcome):
     if outcome.error is not None or outcome.timed_out:
-        return ("error", type(outcome.error).__name__ if outcome.error else "timeout")
+        text = re.sub(r"(_\d+)+\b", "", str(outcome.error))[:300]  # layer names are numbered per model: drop that
+        return ("error", type(outcome.error).__name__ if outcome.error else "timeout", text)
     return outcome.value
 
 
@@ -281,7 +306,7 @@ class PredictPhoto(Exercise):
             outcome = call_with_time_limit(answer, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0)
             if outcome.error is not None and isinstance(outcome.error, NotImplementedError):
                 return Problem("not_attempted", "Write the body of your function, run the cell, then check again.")
-            got = _outcome(answer, path)
+            got = _outcome_of(outcome)
             want = self.reference(photo_model(), str(path), list(PHOTO_CLASSES))
             if _same(got, want):
                 continue
@@ -298,6 +323,9 @@ class PredictPhoto(Exercise):
             if not isinstance(got[0], str):
                 return Problem("wrong_type", where + f"the first value should be the class name (a string from "
                                f"class_names), not {describe(got[0])}.")
+            if not isinstance(got[1], (int, float, np.number)) or not 0 <= float(got[1]) <= 1:
+                return Problem("wrong_type", where + f"the second value should be a probability between 0 and 1, "
+                               f"not {describe(got[1])}.")
             return Problem("wrong", where + f"you return {describe(tuple(got))}; the model predicts another class "
                            "or probability for this photo. Resize it to the model's input (height, width) with a "
                            "centre crop, keep pixels 0-255 and RGB, add a batch axis.")
