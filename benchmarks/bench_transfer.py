@@ -10,10 +10,11 @@ The pipeline (notebook 06's, every setting chosen by cross-validation on the 244
 3. a linear softmax head, its L2 strength chosen by 5-fold cross-validation (L-BFGS, exact);
 4. fine-tuning of the top block (from ``block_16_expand``) with every BatchNormalization layer frozen, on the
    bottom's cached output for four views of each photo (photo, mirror, zoom, mirror + zoom), Adam at a low rate;
-5. validation accuracy with test-time flips.
+5. validation accuracy with test-time flips, of the frozen head and of the fine-tuned model.
 
-``--tune`` first scores the fine-tuning settings (learning rate x epochs) by 5-fold cross-validation on the
-training photos and prints the table (the defaults below are its choice). Prints, for each step, wall and CPU
+``--tune`` first scores the head alone and the fine-tuning settings (learning rate x epochs) by 3 x 5-fold
+cross-validation on the training photos and applies the one-standard-error rule (the simplest setting within one
+standard error of the best); ``CHOSEN`` below records its choice, which decides the headline accuracy. Prints, for each step, wall and CPU
 seconds (this process: on an idle 2-core machine wall time is about CPU time / 2), the load average, and the
 small CNN trained from scratch on the same photos in the same run (``transfer.train_from_scratch``, 30 epochs).
 """
@@ -25,8 +26,12 @@ import sys
 import time
 
 FIRST_TOP_LAYER = "block_16_expand"
-LEARNING_RATE = 3e-5
+LEARNING_RATE = 1e-4  # the fine-tuning step that is timed (and scored) in every run
 EPOCHS = 2  # passes over the four cached views of every photo
+# --tune (3 x 5-fold cross-validation on the training photos, 2026-11-23): the head alone 0.966; fine-tuning
+# 0.966-0.974 over the grid, every setting within one standard error (0.010) of the best. The one-standard-error
+# rule keeps the simplest: the head alone. That is the pipeline whose validation accuracy is the headline.
+CHOSEN = "head alone"
 GRID = {"learning_rate": (1e-5, 3e-5, 1e-4), "epochs": (1, 2, 4)}
 
 
@@ -78,6 +83,56 @@ def accuracy(model, cached_views, labels):
     return float((probabilities.argmax(axis=1) == labels).mean())
 
 
+def tune(top, start, features, cached_views, labels, l2, repeats=3):
+    """``{(learning rate, epochs): [accuracy of each repeat]}`` by repeated 5-fold cross-validation on the training
+    photos; 0 epochs is the head alone."""
+    import numpy as np
+
+    from course_utils import transfer
+
+    n, views = len(labels), len(cached_views)
+    stacked = np.concatenate(cached_views)
+    table = {}
+    for learning_rate in GRID["learning_rate"]:
+        for epochs in (0, *GRID["epochs"]):
+            if epochs == 0 and learning_rate != GRID["learning_rate"][0]:
+                continue
+            scores = []
+            for repeat in range(repeats):
+                correct = 0
+                for held_out in transfer.fold_indices(labels, 5, seed=repeat):
+                    keep = np.setdiff1d(np.arange(n), held_out)
+                    fold_head = transfer.fit_linear_head(features[keep], labels[keep], l2=l2)
+                    held = [cached_views[0][held_out], cached_views[1][held_out]]
+                    if epochs:
+                        top.set_weights(start)
+                        rows = np.concatenate([keep + k * n for k in range(views)])
+                        model = fine_tune(top, fold_head, stacked[rows], np.tile(labels, views)[rows], learning_rate,
+                                          epochs, seed=repeat)
+                        correct += accuracy(model, held, labels[held_out]) * len(held_out)
+                    else:
+                        correct += fold_head.accuracy(features[held_out], labels[held_out]) * len(held_out)
+                scores.append(correct / n)
+            table[(0.0 if epochs == 0 else learning_rate, epochs)] = scores
+            print(f"  {'head alone' if epochs == 0 else f'learning rate {learning_rate:g}, {epochs} epoch(s)'}: "
+                  f"cross-validated accuracy {np.mean(scores):.4f} (repeats: {', '.join(f'{v:.3f}' for v in scores)})",
+                  flush=True)
+    return table
+
+
+def print_choice(table):
+    """The one-standard-error rule: the simplest setting within one standard error of the best mean accuracy."""
+    import numpy as np
+
+    means = {k: float(np.mean(v)) for k, v in table.items()}
+    best = max(means, key=means.get)
+    n_photos = 244
+    standard_error = float(np.sqrt(means[best] * (1 - means[best]) / n_photos))
+    simplest = min((k for k in means if means[k] >= means[best] - standard_error), key=lambda k: (k[1], k[0]))
+    print(f"  best: {best} ({means[best]:.4f}); one standard error {standard_error:.4f}; the simplest setting within "
+          f"it: {'the head alone' if simplest[1] == 0 else f'learning rate {simplest[0]:g}, {simplest[1]} epoch(s)'}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="score the fine-tuning settings by cross-validation first")
@@ -114,26 +169,12 @@ def main(argv=None):
     print(f"  L2 by cross-validation: {l2:g} ({', '.join(f'{k:g}: {v:.3f}' for k, v in scores.items())})")
     frozen_accuracy = head.accuracy(features_val, val.labels)
     start = top.get_weights()
-    n = len(train)
 
     if args.tune:
-        with clock("tuning: 5-fold cross-validation of the fine-tuning settings"):
-            for learning_rate in GRID["learning_rate"]:
-                for epochs in GRID["epochs"]:
-                    correct = 0
-                    for held_out in transfer.fold_indices(train.labels, 5, seed=0):
-                        keep = np.setdiff1d(np.arange(n), held_out)
-                        top.set_weights(start)
-                        fold_head = transfer.fit_linear_head(features[keep], train.labels[keep], l2=l2)
-                        rows = np.concatenate([keep + k * n for k in range(len(cached_views))])
-                        stacked = np.concatenate(cached_views)
-                        model = fine_tune(top, fold_head, stacked[rows], np.tile(train.labels, len(views))[rows],
-                                          learning_rate, epochs)
-                        held = [cached_views[0][held_out], cached_views[1][held_out]]
-                        correct += accuracy(model, held, train.labels[held_out]) * len(held_out)
-                    print(f"  learning rate {learning_rate:g}, {epochs} epoch(s): cross-validated accuracy "
-                          f"{correct / n:.4f}", flush=True)
+        with clock("tuning: 3 x 5-fold cross-validation of the fine-tuning settings"):
+            table = tune(top, start, features, cached_views, train.labels, l2)
         top.set_weights(start)
+        print_choice(table)
 
     with clock(f"fine-tune from {FIRST_TOP_LAYER} (BatchNorm frozen, lr {LEARNING_RATE:g}, {EPOCHS} epochs)"):
         model = fine_tune(top, head, np.concatenate(cached_views), np.tile(train.labels, len(views)), LEARNING_RATE,
@@ -149,9 +190,10 @@ def main(argv=None):
             scratch_accuracy = float(scratch.evaluate(val.images, val.labels, verbose=0)[1])
 
     print()
-    print(f"validation accuracy ({len(val)} photos): frozen features + head {frozen_accuracy:.1%}; "
-          f"fine-tuned {fine_tuned_accuracy:.1%}" + (f"; from scratch {scratch_accuracy:.1%}" if scratch_accuracy
-                                                     is not None else ""))
+    chosen = frozen_accuracy if CHOSEN == "head alone" else fine_tuned_accuracy
+    print(f"validation accuracy ({len(val)} photos) of the pipeline chosen by cross-validation ({CHOSEN}): {chosen:.1%}")
+    print(f"  frozen features + head {frozen_accuracy:.1%}; with the fine-tuning step {fine_tuned_accuracy:.1%}"
+          + (f"; small CNN from scratch {scratch_accuracy:.1%}" if scratch_accuracy is not None else ""))
     print(f"ImageNet part (weights, cached features, head, fine-tuning, evaluation): {wall:.1f} s wall, {cpu:.1f} s "
           f"CPU (about {cpu / 2:.0f} s on an idle 2-core machine)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}; peak memory "

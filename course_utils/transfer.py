@@ -27,7 +27,7 @@ def mobilenet_preprocess(images):
 _COMPILED = {}  # id(model) -> (weak reference to the model, its compiled inference function)
 
 
-def _inference(model):
+def compiled_inference(model):
     """``model(batch, training=False)`` compiled once per model (a ``tf.function`` with a fixed input signature:
     one trace whatever the batch size, and about 1.7x faster than eager calls on a CPU)."""
     import weakref
@@ -36,19 +36,22 @@ def _inference(model):
 
     entry = _COMPILED.get(id(model))
     if entry is None or entry[0]() is not model:
+        for key in [k for k, (ref, _) in _COMPILED.items() if ref() is None]:
+            del _COMPILED[key]  # models that are gone
+        ref = weakref.ref(model)  # the function must not keep the model alive
         spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-        function = tf.function(lambda batch: model(batch, training=False), input_signature=[spec], autograph=False)
-        entry = (weakref.ref(model), function)
+        function = tf.function(lambda batch: ref()(batch, training=False), input_signature=[spec], autograph=False)
+        entry = (ref, function)
         _COMPILED[id(model)] = entry
     return entry[1]
 
 
-def predict(model, images, batch_size=16, preprocess=None, progress=None):
+def predict(model, images, batch_size=8, preprocess=None, progress=None):
     """The model's outputs for ``images`` in inference mode, in batches (``preprocess`` applied to each batch):
     a NumPy array. Like ``model.predict`` without its per-call set-up, and without retracing. ``progress``: a label
     for a progress bar in Jupyter (none headless)."""
     images = np.asarray(images)
-    run = _inference(model)
+    run = compiled_inference(model)
     out = []
     starts = range(0, len(images), batch_size)
     if progress and not paths.headless():
@@ -62,7 +65,7 @@ def predict(model, images, batch_size=16, preprocess=None, progress=None):
     return np.concatenate(out)
 
 
-def extract_features(base, images, preprocess=mobilenet_preprocess, batch_size=16, flip=False, verbose=True):
+def extract_features(base, images, preprocess=mobilenet_preprocess, batch_size=8, flip=False, verbose=True):
     """Features ``(N, C)`` of ``images`` ``(N, H, W, channels)`` (photos: 0-255) from the frozen ``base``, averaged
     over positions.
 
@@ -119,10 +122,12 @@ class LinearHead:
         return float((self.predict_proba(features).argmax(axis=1) == np.asarray(labels)).mean())
 
     def as_dense(self, name="head"):
-        """This head as a built ``keras.layers.Dense(K, activation="softmax")`` holding its weights."""
+        """This head as a built ``keras.layers.Dense(K, activation="softmax")`` holding its weights, with the same L2
+        penalty on its kernel (so that fine-tuning keeps the objective the head was fitted with)."""
         import keras
 
-        layer = keras.layers.Dense(self.bias.shape[0], activation="softmax", name=name)
+        regularizer = keras.regularizers.L2(self.l2) if self.l2 else None
+        layer = keras.layers.Dense(self.bias.shape[0], activation="softmax", kernel_regularizer=regularizer, name=name)
         layer.build((None, self.weights.shape[0]))
         layer.set_weights([self.weights, self.bias])
         return layer
@@ -277,9 +282,11 @@ def photo_views(images, zoom=0.8):
     images = np.asarray(images)
     height, width = images.shape[1:3]
     top, left = int(round(height * (1 - zoom) / 2)), int(round(width * (1 - zoom) / 2))
-    crop = images[:, top:height - top, left:width - left]
-    zoomed = np.asarray(tf.image.resize(crop, (height, width), method="bilinear"))
-    zoomed = np.clip(np.round(zoomed), 0, 255).astype(images.dtype)
+    zoomed = np.empty_like(images)
+    for i in range(0, len(images), 32):  # in batches: float copies of all photos at once would cost 250 MB
+        crop = images[i:i + 32, top:height - top, left:width - left]
+        resized = np.asarray(tf.image.resize(crop, (height, width), method="bilinear"))
+        zoomed[i:i + 32] = np.clip(np.round(resized), 0, 255).astype(images.dtype)
     return {"photo": images, "mirror": images[:, :, ::-1], "zoom": zoomed, "mirror + zoom": zoomed[:, :, ::-1]}
 
 
@@ -309,7 +316,7 @@ def statistics_change(before, after):
     return largest, changed
 
 
-def predict_with_flips(model, images, batch_size=16):
+def predict_with_flips(model, images, batch_size=8):
     """Class probabilities averaged over each image and its mirror image (test-time augmentation): ``(N, K)``."""
     images = np.asarray(images)
     return (predict(model, images, batch_size) + predict(model, images[:, :, ::-1], batch_size)) / 2
