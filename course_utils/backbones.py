@@ -28,21 +28,21 @@ VGG16_DENSE = (4096, 4096, 1000)
 
 
 # Measured by benchmarks/bench_backbones.py (which prints these lines); notebook 06 prints them with PROVENANCE.
-PROVENANCE = ("measured by benchmarks/bench_backbones.py on 2026-11-23: AMD EPYC, 2 cores, load average 3.6 at the "
+PROVENANCE = ("measured by benchmarks/bench_backbones.py on 2026-11-23: AMD EPYC, 2 cores, load average 5.5 at the "
               "start, Keras 3.15.1, batches of 8 random images, median of 5")
 STORED = [
     {"name": "VGG16", "image_size": 224, "include_top": True, "parameters": 138357544, "weights_mb": 527.8,
-     "ms_per_image": 192.2, "cpu_ms_per_image": 149.5, "output": (1000,)},
+     "ms_per_image": 332.6, "cpu_ms_per_image": 143.4, "output": (1000,)},
     {"name": "VGG16", "image_size": 224, "include_top": False, "parameters": 14714688, "weights_mb": 56.1,
-     "ms_per_image": 213.3, "cpu_ms_per_image": 146.3, "output": (7, 7, 512)},
+     "ms_per_image": 281.7, "cpu_ms_per_image": 142.0, "output": (7, 7, 512)},
     {"name": "ResNet50", "image_size": 224, "include_top": False, "parameters": 23587712, "weights_mb": 90.0,
-     "ms_per_image": 102.0, "cpu_ms_per_image": 78.1, "output": (7, 7, 2048)},
+     "ms_per_image": 98.7, "cpu_ms_per_image": 48.2, "output": (7, 7, 2048)},
     {"name": "MobileNetV2", "image_size": 224, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
-     "ms_per_image": 44.9, "cpu_ms_per_image": 27.6, "output": (7, 7, 1280)},
+     "ms_per_image": 11.0, "cpu_ms_per_image": 10.0, "output": (7, 7, 1280)},
     {"name": "MobileNetV2", "image_size": 160, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
-     "ms_per_image": 20.3, "cpu_ms_per_image": 18.8, "output": (5, 5, 1280)},
+     "ms_per_image": 9.8, "cpu_ms_per_image": 5.9, "output": (5, 5, 1280)},
     {"name": "MobileNetV2", "image_size": 96, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
-     "ms_per_image": 12.8, "cpu_ms_per_image": 11.8, "output": (3, 3, 1280)},
+     "ms_per_image": 3.3, "cpu_ms_per_image": 3.3, "output": (3, 3, 1280)},
 ]
 
 

@@ -86,7 +86,8 @@ def data_sources():
         sources["COURSE_DATA_DIR"] = f"missing folder {folder}"
     else:
         found = [name for name in ("mnist.npz", "train-images-idx3-ubyte.gz", "fashion_mnist.npz", "fashion-mnist",
-                                   "weights/mobilenet_v2_1.0_224_no_top.weights.h5") if (folder / name).exists()]
+                                   "hymenoptera_data.zip", "weights/mobilenet_v2_1.0_224_no_top.weights.h5")
+                 if (folder / name).exists()]
         sources["COURSE_DATA_DIR"] = ", ".join(found) if found else f"no course data in {folder}"
     keras_home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
     cache = keras_home / "datasets" / "mnist.npz"

@@ -351,7 +351,7 @@ def small_photo_cnn(image_size=224, working_size=128, n_classes=2, seed=0):
     return keras.Model(inputs, outputs, name="small_photo_cnn")
 
 
-def train_from_scratch(images, labels, epochs=30, batch_size=16, learning_rate=1e-3, min_steps=0, callbacks=None,
+def train_from_scratch(images, labels, epochs=30, batch_size=8, learning_rate=1e-3, min_steps=0, callbacks=None,
                        seed=0, working_size=128):
     """Build ``small_photo_cnn`` and train it with Adam on ``images`` (N, S, S, 3) 0-255 and integer ``labels``
     for ``epochs`` epochs, or more when that is fewer than ``min_steps`` gradient steps (tiny training sets).

@@ -1,0 +1,67 @@
+"""Notebook 06's exercises beyond their catalogues: the references pass, stubs are "not attempted", and a few more
+wrong answers (tried while building the checkers) get a useful message. The catalogues themselves run in
+test_catalogue.py."""
+
+import numpy as np
+import pytest
+
+from course_utils.exercises import load
+
+EX = load("06_transfer_learning")
+
+
+def test_every_reference_passes_its_own_check():
+    assert EX.verify() == []
+
+
+@pytest.mark.parametrize("exercise", ["build_classifier", "preprocess", "prepare_fine_tuning", "predict_photo"])
+def test_a_released_stub_is_not_attempted(exercise):
+    def stub(*args):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    assert EX[exercise].evaluate(stub).status == "not_attempted"
+    assert EX.n_trainable.evaluate(None).status == "not_attempted"
+
+
+def test_a_tensor_result_is_not_an_array():
+    import tensorflow as tf
+
+    feedback = EX.preprocess.evaluate(lambda images: tf.convert_to_tensor(np.asarray(images, "float32") / 127.5 - 1))
+    assert not feedback.correct and "NumPy array" in feedback.message
+
+
+def test_returning_a_copy_of_the_base_is_explained():
+    import keras
+
+    def clone(base, first_layer):
+        copy = keras.models.clone_model(base)
+        copy.trainable = True
+        return copy
+
+    feedback = EX.prepare_fine_tuning.evaluate(clone)
+    assert feedback.status == "other_model" and "`base` itself" in feedback.message
+
+
+def test_a_percentage_is_not_a_probability():
+    import keras
+
+    def percent(model, path, class_names):
+        photo = keras.utils.load_img(path, target_size=model.input_shape[1:3], keep_aspect_ratio=True)
+        p = model.predict(np.asarray(photo)[None], verbose=0)[0]
+        return class_names[int(p.argmax())], float(100 * p.max())
+
+    feedback = EX.predict_photo.evaluate(percent)
+    assert not feedback.correct and "between 0 and 1" in feedback.message
+
+
+def test_the_classic_tutorial_head_is_a_catalogued_mistake():
+    import keras
+
+    def vgg_style(base, n_classes):
+        base.trainable = False
+        return keras.Sequential([base, keras.layers.GlobalAveragePooling2D(),
+                                 keras.layers.Dense(1024, activation="relu"),
+                                 keras.layers.Dense(n_classes, activation="softmax")])
+
+    assert "hidden Dense" in EX.build_classifier.evaluate(vgg_style).message
