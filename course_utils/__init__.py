@@ -10,8 +10,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "answers", "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
-    "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
+    "answers", "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers",
+    "heldout", "links", "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
 }
 
 # Top-level shortcuts: name -> submodule that defines it.
