@@ -137,3 +137,14 @@ def test_a_quoted_number_is_answered_with_the_students_own_number(text, words):
 
 def test_exercise_base_class_hands_on_the_answer_unchanged():
     assert Exercise._handed_on(None, [1, 2]) == [1, 2]
+
+
+def test_use_hands_on_a_saliency_function_that_returns_arrays():
+    pytest.importorskip("tensorflow")
+    from course_utils.exercises.misconceptions import nb04
+    from course_utils.exercises.nb04_visualizing_cnns import _images, _test_models
+
+    exercise = load("04").saliency
+    handed_on = exercise.use(nb04._as_list)
+    model = _test_models()[0]
+    assert isinstance(handed_on(model, _images(model, 1, seed=0)[0], 1), np.ndarray)

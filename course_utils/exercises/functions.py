@@ -242,24 +242,24 @@ class Function(Exercise):
 
     # --- recognising a catalogued mistake ----------------------------------------------------------
     def _recognise(self, answer, failing, outcome):
-        """The catalogued mistake (with a message) that behaves like ``answer``: the same result on the failing
-        case ``failing``, and among those, the one that agrees with it on the most test cases."""
+        """The catalogued mistake (with a message) that behaves like ``answer`` on every test case (the same
+        output or the same error) and fails the case ``answer`` fails; ``None`` when there is none."""
         mine = {failing: outcome}
-        best, best_score = None, 0
         for mistake in self.mistakes:
             if mistake.message is None:
                 continue
             try:
                 wrong = mistake.resolve()
-                if (not callable(wrong) or not self._fails(wrong, mistake, failing)
-                        or not self._agree(mine, answer, wrong, mistake, failing)):
-                    continue
-                score = sum(self._agree(mine, answer, wrong, mistake, i) for i in range(len(self.prepared_cases())))
+                if (callable(wrong) and self._fails(wrong, mistake, failing)
+                        and all(self._agree(mine, answer, wrong, mistake, i) for i in self._order(failing))):
+                    return Problem(mistake.status, mistake.message)
             except Exception:  # noqa: BLE001 - an odd answer simply matches no mistake
                 continue
-            if score > best_score:
-                best, best_score = mistake, score
-        return None if best is None else Problem(best.status, best.message)
+        return None
+
+    def _order(self, failing):
+        """Case indices, the failing one first (so a mismatch is found with the fewest calls)."""
+        return [failing] + [i for i in range(len(self.prepared_cases())) if i != failing]
 
     def _run(self, function, index):
         item = self.prepared_cases()[index][0]

@@ -47,16 +47,35 @@ def layer_rows(model, ignore=()):
         name = activation_name(layer)
         params = int(layer.count_params())
         if kind in ACTIVATION_LAYERS and rows:
-            row = rows[-1]
+            row = _target_row(rows, name)
             before = row["activation"]
             if before not in (None, "linear") and not (before == name == "relu"):  # relu(relu(x)) is relu(x)
                 name = f"{before} then {name}"
             row["activation"] = name
-            row["shape"] = _output_shape(layer) or row["shape"]
+            if row is rows[-1]:
+                row["shape"] = _output_shape(layer) or row["shape"]
             row["params"] += params
             continue
         rows.append({"kind": kind, "activation": name, "shape": _output_shape(layer), "params": params})
     return rows
+
+
+#: Layers that commute with an element-wise, non-decreasing activation: ReLU after them equals ReLU before them.
+_COMMUTING = ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout")
+_MONOTONE = ("relu", "leaky_relu", "elu", "sigmoid", "tanh")
+
+
+def _target_row(rows, activation):
+    """The row an activation layer folds into: the row before it, or, for a monotone activation written after a
+    max-pooling or Flatten layer (``Conv2D -> MaxPooling2D -> ReLU``, the same function as ``Conv2D(relu) ->
+    MaxPooling2D``), the linear layer before those."""
+    if activation in _MONOTONE:
+        for row in reversed(rows):
+            if row["kind"] not in _COMMUTING:
+                if row["activation"] in (None, "linear") and row is not rows[-1]:
+                    return row
+                break
+    return rows[-1]
 
 
 def _shape(shape):

@@ -145,7 +145,7 @@ class EdgeKernel(Exercise):
         if max(horizontal, vertical) < 0.1 * scale:
             return Problem("wrong", "Your kernel barely responds to a horizontal edge (dark above, bright below). "
                                     "Give the rows above and below the centre weights of opposite signs.")
-        if flat > 0.05 * horizontal:
+        if flat > 1e-6 * horizontal:
             return Problem("wrong", "Your kernel responds to a flat, uniform image: its weights should add up to 0 "
                                     f"(they add up to {kernel.sum():.3g}).")
         if vertical > 0.8 * horizontal:

@@ -6,6 +6,7 @@ Sequential and a functional one), never on the notebook's model, so the check is
 what notebook 03 saved.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -124,6 +125,10 @@ class _ModelFunction(Exercise):
         if outcome.error is not None:
             if isinstance(outcome.error, NotImplementedError):
                 return None, Problem("not_attempted", self._empty_body_message())
+            if "`outputs` argument cannot be empty" in str(outcome.error):
+                return None, Problem("error", "Your extractor has no outputs: no layer was selected. Select the "
+                                     "convolution layers by their type, `isinstance(layer, keras.layers.Conv2D)`: "
+                                     "layer names are free text and need not contain 'conv'.")
             if "has never been called and thus has no defined input" in str(outcome.error):
                 return None, Problem("error", "`model.input` fails on a Keras 3 Sequential model (\"has never been "
                                      "called and thus has no defined input\"): use `model.inputs`, which every "
@@ -199,7 +204,14 @@ class FeatureExtractor(_ModelFunction):
 
 
 class Saliency(_ModelFunction):
-    """``saliency(score_model, image, class_index)`` must return |d score / d pixel|, max over channels."""
+    """``saliency(score_model, image, class_index)`` must return |d score / d pixel|, max over channels. A map
+    returned as a tensor or a list is fine: ``use()`` hands on a function that returns a NumPy array."""
+
+    def _handed_on(self, answer):
+        @functools.wraps(answer)
+        def saliency_as_array(*args, **kwargs):
+            return _numpy(answer(*args, **kwargs))
+        return saliency_as_array
 
     def _evaluate_on(self, answer, model):
         for i, image in enumerate(_images(model, 2, seed=1)):

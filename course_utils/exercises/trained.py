@@ -179,13 +179,16 @@ class TrainedModel(Exercise):
     def _too_low_message(self, accuracy, floor, steps, n):
         start = (f"Your model's accuracy on {n:,} digits it never saw is {accuracy:.1%}, below the floor of "
                  f"{floor:.0%}.")
+        guessing = (f"{start} That is close to guessing: check that the labels match the images, the loss "
+                    f"matches the labels (integers: sparse_categorical_crossentropy) and the learning rate is "
+                    f"not too large.")
+        if accuracy < 0.2 and (steps is None or steps >= 50):
+            return guessing
         if steps is not None and steps < 200:
             return (f"{start} It was trained for only {steps} steps (batches): train for more epochs, or on "
                     f"more digits.")
         if accuracy < 0.2:
-            return (f"{start} That is close to guessing: check that the labels match the images, the loss "
-                    f"matches the labels (integers: sparse_categorical_crossentropy) and the learning rate is "
-                    f"not too large.")
+            return guessing
         return f"{start} Train for more epochs, use more training digits, or try a hint()."
 
     def _correct_message(self):

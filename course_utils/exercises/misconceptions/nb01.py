@@ -358,6 +358,7 @@ HORIZONTAL_EDGE_KERNEL = {
                         "horizontal edges only, so keep the weights equal along each row."),
         Mistake(np.array([[-1.0, -2.0, 0.0], [0.0, 0.0, 0.0], [0.0, 2.0, 1.0]]), "also responds to vertical"),
         Mistake("sobel", "array of numbers"),
+        Mistake(np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.2]]), "add up to 0.2"),  # a typo
     ],
     "alternatives": [
         Alternative(np.array([[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]), note="Prewitt"),

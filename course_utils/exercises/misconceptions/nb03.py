@@ -117,6 +117,16 @@ def _activation_layers():
                       head=[layers.Dense(10), layers.Activation("softmax")])
 
 
+def _relu_after_pooling_model():
+    """Conv2D -> MaxPooling2D -> ReLU: the same function as Conv2D(relu) -> MaxPooling2D (max and ReLU commute)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(16, 5), layers.MaxPooling2D(2), layers.ReLU(),
+                             layers.Conv2D(32, 3), layers.MaxPooling2D(2), layers.Activation("relu"), layers.Flatten(),
+                             layers.Dense(10, activation="softmax")])
+
+
 def _functional():
     import keras
     from keras import layers
@@ -160,6 +170,7 @@ SMALL_CNN = {
         Alternative(_separate_activation_layers, lazy=True, note="ReLU() and Softmax() layers"),
         Alternative(_activation_layers, lazy=True, note='Activation("relu") layers'),
         Alternative(_functional, lazy=True, note="the functional API"),
+        Alternative(_relu_after_pooling_model, lazy=True, note="ReLU after the pooling layer (max and ReLU commute)"),
         Alternative(_builder_without_input, lazy=True, note="a builder without keras.Input"),
     ],
 }
@@ -249,13 +260,15 @@ def _digits(part):
     return _DIGITS[part]
 
 
-def _trained(build, part="scaled", epochs=3, n=None, loss="sparse_categorical_crossentropy"):
+def _trained(build, part="scaled", epochs=3, n=None, loss="sparse_categorical_crossentropy", shuffle_labels=False):
     import keras
 
     keras.utils.set_random_seed(0)
     model = build()
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     x, y = _digits(part)
+    if shuffle_labels:  # labels that no longer belong to their images
+        y = np.random.default_rng(0).permutation(y)
     if epochs:
         model.fit(x[:n], y[:n], epochs=epochs, batch_size=64, verbose=0)
     return model
@@ -313,6 +326,8 @@ TRAINED_MODEL = {
         Mistake(functools.partial(_trained, _classic_b, n=320, epochs=1), "more epochs", lazy=True),
         Mistake(functools.partial(_trained, _rescaling_classic_b), "twice", lazy=True),
         Mistake(_classic_b, "trained Keras model"),
+        Mistake(functools.partial(_trained, _classic_b, epochs=2, shuffle_labels=True), "close to guessing",
+                lazy=True),
     ],
     "alternatives": [
         Alternative(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), lazy=True,

@@ -50,6 +50,12 @@ def _fresh_weights(model):
     return keras.Model(copy.inputs, [layer.output for layer in _convs(copy)])
 
 
+def _by_layer_name(model):
+    import keras
+
+    return keras.Model(model.inputs, [layer.output for layer in model.layers if "conv" in layer.name])
+
+
 def _model_input(model):
     import keras
 
@@ -82,6 +88,7 @@ FEATURE_EXTRACTOR = {
         Mistake(_reversed, "reversed"),
         Mistake(_fresh_weights, "not the values"),
         Mistake(_model_input, "use `model.inputs`"),
+        Mistake(_by_layer_name, "by their type"),
     ],
     "alternatives": [
         Alternative(_by_class_name, note="the class name"),
@@ -166,6 +173,10 @@ def _tensorflow_only(score_model, image, class_index):
     return tf.reduce_max(tf.abs(grad[0]), axis=-1).numpy()
 
 
+def _as_list(score_model, image, class_index):
+    return np.abs(_gradient(score_model, image, class_index)[0].numpy()).max(axis=-1).tolist()
+
+
 SALIENCY = {
     "mistakes": [
         Mistake(_not_watched, "tape.watch"),
@@ -193,6 +204,7 @@ SALIENCY = {
     "alternatives": [
         Alternative(_with_a_variable, note="a tf.Variable instead of tape.watch, a tensor returned"),
         Alternative(_tensorflow_only, note="TensorFlow operations, [:, class_index]"),
+        Alternative(_as_list, note="a list (use() hands on an array)"),
     ],
 }
 
