@@ -10,8 +10,9 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "answers", "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers",
-    "heldout", "links", "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
+    "answers", "attribution", "catalog", "class_progress", "cli", "colab", "conv", "data", "env", "exercises",
+    "explain", "explorers", "feature_maps", "filter_ascent", "heldout", "links", "models", "paths", "plot", "progress", "quiz",
+    "release", "runner", "startup", "timing", "training",
 }
 
 # Top-level shortcuts: name -> submodule that defines it.
@@ -25,6 +26,7 @@ _SHORTCUTS = {
     "record_metric": "training",
     "fast_mode": "paths",
     "doctor": "env",
+    "quiet_tensorflow": "startup",
 }
 
 

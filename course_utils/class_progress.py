@@ -1,8 +1,9 @@
 """A class summary from students' progress files: ``course progress [PATH ...] [--json FILE] [--plot FILE]``.
 
-``summarize(paths)`` reads one progress file, or folders searched recursively for ``*.json`` (one file per
-student, format in ``progress``), and returns a ``ClassSummary``; ``format_summary`` prints it and
-``plot_summary`` draws it. Definitions:
+``summarize(paths)`` reads progress files, or folders searched recursively for ``*.json`` (format in
+``progress``; files of either version), and returns a ``ClassSummary``; ``format_summary`` prints it and
+``plot_summary`` draws it. Several files of one student (a laptop and Colab, two downloads of one file) are
+merged, each record counted once (``progress.merge``), and the notes say which files were merged. Definitions:
 
 - an exercise is *attempted* by a student who has a record other than ``not_attempted`` for it, and *passed*
   when one of those records is correct; pass rate = passed / attempted;
@@ -14,6 +15,8 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from course_utils import progress
 
 STUCK_AFTER = 3
 
@@ -83,45 +86,31 @@ def find_progress_files(paths):
     return unique, missing
 
 
-def _read(path):
-    """``(student, records, skipped)`` from one progress file; raises ``ValueError`` with the reason."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot be read ({type(err).__name__})") from None
-    except json.JSONDecodeError as err:
-        raise ValueError(f"not valid JSON (line {err.lineno}: {err.msg})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
-        raise ValueError("not a course progress file (no 'records' list)")
-    student = data.get("student")
-    student = student.strip() if isinstance(student, str) and student.strip() else path.stem
-    records, skipped = [], 0
-    for entry in data["records"]:
-        if (isinstance(entry, dict) and entry.get("kind") in ("exercise", "quiz")
-                and all(isinstance(entry.get(key), str) for key in ("notebook", "item"))):
-            records.append(entry)
-        else:
-            skipped += 1
-    return student, records, skipped
-
-
 def _by_student(files):
-    students, unreadable, notes = {}, [], []
+    """``(students, unreadable, notes)``: each student's records from all their files, each record counted once."""
+    found, unreadable, notes = {}, [], []
     for path in files:
         try:
-            student, records, skipped = _read(path)
+            data = progress.read(path)
         except ValueError as err:
             unreadable.append((path, str(err)))
             continue
-        if skipped:
-            notes.append(f"{path}: {skipped} malformed records skipped")
-        if student in students:
-            notes.append(f"{path}: another file for {student}; its records were merged")
-        entry = students.setdefault(student, {"files": [], "records": []})
-        entry["files"].append(str(path))
-        entry["records"] += records
-    for entry in students.values():  # attempts in time order (stable: file order breaks ties)
-        entry["records"].sort(key=lambda r: str(r.get("time", "")))
+        if data["skipped"]:
+            notes.append(f"{path}: {len(data['skipped'])} damaged or malformed line(s) skipped "
+                         f"({'; '.join(data['skipped'][:3])}{' ...' if len(data['skipped']) > 3 else ''})")
+        found.setdefault(data["student"] or path.stem, []).append((path, data["records"]))
+    students = {}
+    for student, parts in found.items():
+        records, duplicates = progress.merge(records for _, records in parts)
+        if len(parts) > 1:
+            notes.append(f"{student}: merged {len(parts)} files ({', '.join(str(path) for path, _ in parts)}); "
+                         f"{duplicates} record(s) found in more than one file counted once")
+        records.sort(key=lambda r: str(r.get("time", "")))  # attempts in time order (stable: file order on ties)
+        attempts = {}  # (kind, notebook, item) -> real attempts (not "not attempted"), oldest first
+        for r in records:
+            if r.get("status") != "not_attempted":
+                attempts.setdefault((r["kind"], r["notebook"], r["item"]), []).append(r)
+        students[student] = {"files": [str(path) for path, _ in parts], "records": records, "attempts": attempts}
     return students, unreadable, notes
 
 
@@ -140,8 +129,7 @@ def _ratio(numerator, denominator):
 
 def _attempts(student, kind, notebook, item):
     """A student's real attempts (not "not attempted") at one exercise or question, oldest first."""
-    return [r for r in student["records"] if r["kind"] == kind and (r["notebook"], r["item"]) == (notebook, item)
-            and r.get("status") != "not_attempted"]
+    return student["attempts"].get((kind, notebook, item), [])
 
 
 def summarize(paths):

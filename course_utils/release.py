@@ -379,7 +379,7 @@ def student_readme(result):
     from course_utils import links
 
     names = "\n".join(f"- `notebooks/{nb.path.name}`" for nb in result.notebooks)
-    install = f"{links.PACKAGE}[tf] @ git+{links.github_url()}@{links.BRANCH}"
+    install = links.pip_install_target("tf")
     return textwrap.dedent("""\
         # CNN course: your notebooks
 
@@ -409,7 +409,8 @@ def student_readme(result):
 
         Every check and quiz answer is saved in `~/.cnn_course/progress.json` (on Colab, in the session's home
         folder: download it before the session ends). Set `COURSE_PROGRESS_FILE` to choose another file, and
-        `COURSE_STUDENT` to the name your instructor should see. To hand in your progress, send that file.
+        `COURSE_STUDENT` to the name your instructor should see. To hand in your progress, send that file (one
+        from each computer you used: they are merged).
 
         ## Notebooks
 

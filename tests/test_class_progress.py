@@ -1,10 +1,14 @@
 """`course progress`: a class summary from synthetic progress files with known numbers."""
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from course_utils import class_progress, cli, progress
+
+OLD_FILE = Path(__file__).parent / "data" / "progress_v1.json"  # written by the previous version
 
 CONV, SIZE, POOL = ("01_conv", "conv_loop"), ("01_conv", "output_size"), ("02_pool", "max_pool")
 STRIDE, PARAMS = ("01_conv", "q-stride"), ("02_pool", "q-params")
@@ -138,3 +142,51 @@ def test_progress_command_without_readable_files_says_what_to_pass(tmp_path, cap
 def test_plot_with_a_bad_file_type_is_a_friendly_error(class_dir, tmp_path, capsys):
     assert cli.main(["progress", str(class_dir), "--plot", str(tmp_path / "summary.nope")]) == 1
     assert "could not save the output" in capsys.readouterr().err
+
+
+# --- files of one student from several machines, old and damaged files -----------------------------------------
+def test_copies_of_a_students_file_are_merged_counting_each_record_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_STUDENT", "zoe")
+    laptop, colab = tmp_path / "laptop" / "progress.json", tmp_path / "colab" / "progress.json"
+    for status in ("wrong", "wrong"):  # two failed tries: not stuck yet
+        progress.record("exercise", *CONV, False, status, path=laptop)
+    progress.record("quiz", *STRIDE, True, path=colab)
+    shutil.copy(laptop, tmp_path / "progress (1).json")  # downloaded twice
+    summary = class_progress.summarize([tmp_path])
+    assert summary.stuck == []
+    assert [(e.item, e.attempted, e.passed) for e in summary.exercises] == [("conv_loop", 1, 0)]
+    assert [(s.student, len(s.files), s.quiz_correct) for s in summary.students] == [("zoe", 3, 1)]
+    assert summary.notes == [f"zoe: merged 3 files ({tmp_path / 'colab' / 'progress.json'}, {laptop}, "
+                             f"{tmp_path / 'progress (1).json'}); 2 record(s) found in more than one file counted once"]
+    assert cli.main(["progress", str(tmp_path)]) == 0
+    assert "zoe: merged 3 files" in capsys.readouterr().out
+
+
+def test_a_file_of_the_previous_version_is_summarized():
+    summary = class_progress.summarize([OLD_FILE])
+    rows = [(e.item, e.passed, e.attempted, e.pass_rate) for e in summary.exercises]
+    assert rows == [("conv_loop", 1, 1, 1.0), ("output_size", 0, 0, None), ("max_pool", 0, 1, 0.0)]
+    assert summary.stuck == [("02_pooling", "max_pool", "lena", 3)]  # two identical old records both count
+    assert [(q.item, q.correct, q.answered) for q in summary.questions] == [("q-stride", 1, 1), ("q-params", 1, 1)]
+
+
+def test_an_old_download_and_the_converted_file_that_went_on_are_merged_without_double_counting(tmp_path):
+    shutil.copy(OLD_FILE, tmp_path / "old_download.json")
+    shutil.copy(OLD_FILE, tmp_path / "progress.json")
+    progress.record("exercise", "02_pooling", "max_pool", True, path=tmp_path / "progress.json")  # converts it
+    summary = class_progress.summarize([tmp_path])
+    assert [(s.student, s.exercises_passed, len(s.files)) for s in summary.students] == [("lena", 2, 2)]
+    assert summary.stuck == []
+    assert "9 record(s) found in more than one file counted once" in summary.notes[0]
+
+
+def test_a_cut_off_last_record_is_skipped_with_a_note_and_the_rest_counts(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_STUDENT", "yuki")
+    path = tmp_path / "progress.json"
+    progress.record("exercise", *CONV, True, path=path)
+    with path.open("a") as handle:
+        handle.write('{"id": "0f", "kind": "exer')
+    summary = class_progress.summarize([path])
+    assert [(s.student, s.exercises_passed) for s in summary.students] == [("yuki", 1)]
+    assert summary.notes == [f"{path}: 1 damaged or malformed line(s) skipped "
+                             f"(line 3: cut off (a writer stopped mid-record))"]

@@ -1,6 +1,5 @@
 """The exercise framework: every kind of wrong answer gets its own specific message, and check() never raises."""
 
-import json
 import subprocess
 import sys
 import threading
@@ -9,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from course_utils import progress
 from course_utils.exercises import Choice, ExerciseSet, Feedback, Function, Model, Value, case, load
 from course_utils.exercises.feedback import as_html
 
@@ -367,7 +367,7 @@ def test_every_check_is_recorded_in_the_progress_file(_private_progress):
     ex = fresh_set()
     ex.pixels.check(700)
     ex.halve.check(halve)
-    records = json.loads(_private_progress.read_text())["records"]
+    records = progress.load(_private_progress)["records"]
     assert [(r["kind"], r["notebook"], r["item"], r["correct"], r["status"]) for r in records] == [
         ("exercise", "98_fresh", "pixels", False, "wrong"),
         ("exercise", "98_fresh", "halve", True, "correct"),

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils import cli, release, runner
+from course_utils import cli, progress, release, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -293,6 +293,6 @@ def test_released_course_notebook_has_no_solutions_and_runs_unsolved(path, tmp_p
     assert '"output_type": "error"' not in outputs
     if exercises:  # the exercises whose solutions were removed are "not attempted", and nothing else
         assert "not attempted" in outputs.lower()
-        records = json.loads(progress_file.read_text())["records"]
+        records = progress.load(progress_file)["records"]
         statuses = {(r["item"], r["status"]) for r in records if r["kind"] == "exercise" and r["item"] in exercises}
         assert statuses == {(item, "not_attempted") for item in exercises}

@@ -38,6 +38,13 @@ STATUSES = {
 }
 _INFO = ("💡", "Hint", "#e8f0fe", "#1a73e8")
 
+# Quiz answers (course_utils.quiz) use "correct" and "wrong" above and these; invalid/unknown are not counted.
+STATUSES.update({
+    "partial": ("◐", "Partly right", "#fff8e1", "#f9a825"),
+    "invalid": ("✎", "Not counted", "#fff8e1", "#f9a825"),
+    "unknown": ("?", "Unknown question", "#fff8e1", "#f9a825"),
+})
+
 
 def _style(status):
     """The icon, label and colours of ``status``; a status missing from ``STATUSES`` looks like a wrong answer
@@ -126,6 +133,11 @@ def _display_html(markup, text):
         display(HTML(markup))
     except Exception:  # noqa: BLE001 - no IPython: plain text is always possible
         print(text)
+
+
+def show_html(markup, text):
+    """Show ``markup`` (built from ``as_html``) in a live notebook, ``text`` elsewhere: what ``show_box`` does."""
+    _display_html(markup, text)
 
 
 def show_box(status, message, detail=""):

@@ -223,13 +223,14 @@ class Saliency(_ModelFunction):
             problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
             if problem is not None:
-                return self.diagnose(lambda wrong: _same_map(wrong(model, image.copy(), class_index), got)) or problem
+                return self.diagnose(functools.partial(_behaves_like, model, image, class_index, got)) or problem
         return None
 
 
-def _same_map(wrong, got):
-    wrong, got = np.asarray(wrong), np.asarray(got)
-    return wrong.shape == got.shape and np.allclose(wrong, got, rtol=1e-3, atol=1e-5)
+def _behaves_like(model, image, class_index, got, wrong):
+    """True when the catalogued ``wrong`` saliency function gives the student's map ``got`` on this image."""
+    theirs = np.asarray(wrong(model, image.copy(), class_index))
+    return theirs.shape == np.shape(got) and np.allclose(theirs, got, rtol=1e-3, atol=1e-5)
 
 
 def _names(function):
