@@ -148,3 +148,33 @@ def test_use_hands_on_a_saliency_function_that_returns_arrays():
     handed_on = exercise.use(nb04._as_list)
     model = _test_models()[0]
     assert isinstance(handed_on(model, _images(model, 1, seed=0)[0], 1), np.ndarray)
+
+
+# --- the test cases reach the boundaries ----------------------------------------------------------------------------
+
+
+def _args(exercise):
+    return [item.args for item, _ in exercise.prepared_cases()]
+
+
+def test_test_cases_cover_even_odd_non_square_strided_and_channel_boundaries():
+    ex01, ex02 = load("01"), load("02")
+    images_and_kernels = [(np.shape(a[0]), np.shape(a[1])) for a in _args(ex01.conv2d_loop)]
+    assert any(i[0] != i[1] for i, _ in images_and_kernels) and any(k[0] != k[1] for _, k in images_and_kernels)
+    assert {k[0] % 2 for _, k in images_and_kernels} == {0, 1} and {i[0] % 2 for i, _ in images_and_kernels} == {0, 1}
+    strided = _args(ex01.conv2d_strided)
+    assert any(s > 1 and p > 0 and np.shape(im)[0] != np.shape(im)[1] for im, _, s, p in strided)
+    same = [(n, size, stride) for n, size, stride, padding in _args(ex02.pool_output_size) if padding == "same"]
+    assert any(n % 2 == 0 and size % 2 == 0 and stride > 1 for n, size, stride in same)  # catches "pads size // 2"
+    assert any(n % stride for n, _, stride in same) and any(stride == 1 for _, _, stride in same)
+    pooled = [np.shape(a[0]) for a in _args(ex02.max_pool)]
+    assert any(h != w for h, w in pooled) and any(h % 2 for h, _ in pooled)
+    channels = {np.shape(a[0])[-1] for a in _args(load("04").grad_cam_from_maps)}
+    assert 1 in channels and max(channels) > 1
+
+
+def test_the_saliency_test_models_have_one_channel_and_several():
+    pytest.importorskip("keras")
+    from course_utils.exercises.nb04_visualizing_cnns import _test_models
+
+    assert sorted(model.input_shape[-1] for model in _test_models()) == [1, 2]

@@ -281,7 +281,7 @@ class Function(Exercise):
 
     def _agree(self, mine, answer, wrong, mistake, index):
         """True when ``answer`` and the catalogued ``wrong`` function behave the same on test case ``index``:
-        equal outputs, or the same kind of error."""
+        equal outputs, or the same error (type and message)."""
         if index not in mine:
             mine[index] = self._run(answer, index)
         a, b = mine[index], self._mistake_outcome(wrong, mistake, index)
