@@ -14,6 +14,7 @@ _SUBMODULES = {
     "explain", "explorers", "feature_maps", "filter_ascent", "heldout", "links", "models", "paths", "plot", "progress", "quiz",
     "release", "runner", "startup", "timing", "training",
 }
+_SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader
 
 # Top-level shortcuts: name -> submodule that defines it.
 _SHORTCUTS = {

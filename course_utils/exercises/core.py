@@ -147,7 +147,13 @@ class Exercise:
         return Quiet(text)
 
     def solution(self):
-        """Show the reference solution's source code and return it (as text)."""
+        """Show the reference solution's source code and return it (as text); closed in graded work."""
+        from course_utils import grading
+
+        if grading.graded():
+            text = grading.closed_solution_message(self.id)
+            show_note(text, icon="🔒", label="Graded work")
+            return Quiet(text)
         source = self.solution_text()
         show_code(f"Solution for {self.id}:", source)
         return Quiet(source)

@@ -193,7 +193,7 @@ class Function(Exercise):
         return self._empty_body_message()
 
     def _empty_body_message(self):
-        return (f"Write the body of your function (replace `raise NotImplementedError()`), "
+        return (f"Write the body of your function (in place of `# YOUR CODE HERE` or `raise NotImplementedError()`), "
                 f"run the cell, then check again. Stuck? Try `ex.{self.id}.hint()`.")
 
     def _inputs(self, item):

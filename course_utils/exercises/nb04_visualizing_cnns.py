@@ -106,7 +106,7 @@ class _ModelFunction(Exercise):
         self.time_limit = time_limit
 
     def _empty_body_message(self):
-        return (f"Write the body of your function (replace `raise NotImplementedError()`), run the cell, then "
+        return (f"Write the body of your function (in place of `# YOUR CODE HERE` or `raise NotImplementedError()`), run the cell, then "
                 f"check again. Stuck? Try `ex.{self.id}.hint()`.")
 
     def _reference_answer(self):
