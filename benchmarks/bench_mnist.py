@@ -7,7 +7,8 @@ Usage: ``COURSE_DATA_DIR=../shared/data python benchmarks/bench_mnist.py [--full
 - recommended: ``models.train_recommended`` (random shifts, BatchNorm, dropout, AdamW, one-cycle learning
   rate), its default epochs and batch size.
 
-Data: whatever ``course_utils.load_mnist()`` finds (offline here: 5,000 training / 10,000 test digits).
+Data: whatever ``course_utils.load_mnist()`` finds (offline here: 5,000 training / 8,000 test digits; the other
+2,000 official test digits are held out for exercise checks, see ``course_utils.heldout``).
 ``--full`` asks for full MNIST (60,000 training digits) and says so when only a subset is available.
 ``--time-60k`` times the recommended model's full-MNIST recipe (3 epochs over 60,000 images) on Fashion-MNIST's
 60,000 images when full MNIST is not available: training time does not depend on what the images show (the

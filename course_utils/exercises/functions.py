@@ -22,6 +22,7 @@ from course_utils.exercises.core import Exercise, reference_source
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", os.path.dirname(os.__file__) + os.sep)
+_UNRECOGNISED = ("not_attempted", "timeout", "wrong_signature", "mutated_input")  # diagnoses of their own
 
 
 class case:  # noqa: N801 - reads like a function in definitions: case(x, kernel, note="3x3 kernel")
@@ -99,6 +100,12 @@ def _student_frame(error):
     return chosen[-1] if chosen else None
 
 
+def _raised_by_the_call(error):
+    """True when ``error`` was raised by the call itself (wrong arguments), not inside the called function."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return not frames or (frames[-1].filename == __file__ and frames[-1].name == "call_with_time_limit")
+
+
 def describe_error(error):
     """``'ZeroDivisionError: division by zero (in normalize, line 3: return x / 0)'``."""
     text = f"{type(error).__name__}: {str(error)[:300]}" if str(error) else type(error).__name__
@@ -155,6 +162,7 @@ class Function(Exercise):
         self.rtol, self.atol, self.dtype = rtol, atol, dtype
         self.allow_mutation = allow_mutation
         self._prepared = None
+        self._mistake_outcomes = {}  # id(mistake) -> {case index: outcome}, computed once
 
     def _reference_answer(self):
         return self.reference
@@ -219,6 +227,11 @@ class Function(Exercise):
                 pass  # no signature available (built-ins): just call it
             outcome = call_with_time_limit(answer, args, kwargs, self.time_limit)
             problem = self._outcome_problem(index, item, expected, outcome, expected_signature)
+            if problem is not None and problem.status not in _UNRECOGNISED:
+                recognised = self._recognise(answer, index, outcome)
+                if recognised is not None:
+                    problem = Problem(recognised.status, f"On test case {index + 1}: {recognised.message}",
+                                      self._header(index, item))
             if problem is None and not self.allow_mutation:
                 problem = self._mutation_problem(index, item, args, kwargs)
             if problem is not None:
@@ -226,6 +239,59 @@ class Function(Exercise):
                     problem.detail += "\nPython warned: " + "; ".join(outcome.warnings)
                 return problem
         return None
+
+    # --- recognising a catalogued mistake ----------------------------------------------------------
+    def _recognise(self, answer, failing, outcome):
+        """The catalogued mistake (with a message) that behaves like ``answer`` on every test case (the same
+        output or the same error) and fails the case ``answer`` fails; ``None`` when there is none."""
+        mine = {failing: outcome}
+        for mistake in self.mistakes:
+            if mistake.message is None:
+                continue
+            try:
+                wrong = mistake.resolve()
+                if (callable(wrong) and self._fails(wrong, mistake, failing)
+                        and all(self._agree(mine, answer, wrong, mistake, i) for i in self._order(failing))):
+                    return Problem(mistake.status, mistake.message)
+            except Exception:  # noqa: BLE001 - an odd answer simply matches no mistake
+                continue
+        return None
+
+    def _order(self, failing):
+        """Case indices, the failing one first (so a mismatch is found with the fewest calls)."""
+        return [failing] + [i for i in range(len(self.prepared_cases())) if i != failing]
+
+    def _run(self, function, index):
+        item = self.prepared_cases()[index][0]
+        return call_with_time_limit(function, copy.deepcopy(item.args), copy.deepcopy(item.kwargs), self.time_limit)
+
+    def _fails(self, wrong, mistake, index):
+        """True when the catalogued ``wrong`` function itself fails test case ``index``."""
+        outcome = self._mistake_outcome(wrong, mistake, index)
+        if outcome.error is not None or outcome.timed_out or outcome.value is None:
+            return True
+        expected = self.prepared_cases()[index][1]
+        return compare(expected, outcome.value, rtol=self.rtol, atol=self.atol, dtype=self.dtype) is not None
+
+    def _mistake_outcome(self, wrong, mistake, index):
+        cache = self._mistake_outcomes.setdefault(id(mistake), {})
+        if index not in cache:
+            cache[index] = self._run(wrong, index)
+        return cache[index]
+
+    def _agree(self, mine, answer, wrong, mistake, index):
+        """True when ``answer`` and the catalogued ``wrong`` function behave the same on test case ``index``:
+        equal outputs, or the same error (type and message)."""
+        if index not in mine:
+            mine[index] = self._run(answer, index)
+        a, b = mine[index], self._mistake_outcome(wrong, mistake, index)
+        if a.timed_out or b.timed_out:
+            return False
+        if a.error is not None or b.error is not None:  # the same error, word for word
+            return type(a.error) is type(b.error) and str(a.error) == str(b.error)
+        if a.value is None or b.value is None:
+            return a.value is None and b.value is None
+        return compare(b.value, a.value, rtol=self.rtol, atol=self.atol, dtype=None, loose=True) is None
 
     def _outcome_problem(self, index, item, expected, outcome, expected_signature):
         header = self._header(index, item)
@@ -237,7 +303,7 @@ class Function(Exercise):
         if error is not None:
             if isinstance(error, NotImplementedError) and index == 0:
                 return Problem("not_attempted", self._empty_body_message())
-            if isinstance(error, TypeError) and _student_frame(error) is None:
+            if isinstance(error, TypeError) and _raised_by_the_call(error):
                 return Problem("wrong_signature", f"Your function should accept {expected_signature}; calling "
                                f"it failed with TypeError: {str(error)[:200]}", header)
             return Problem("error", f"Your function raised {describe_error(error)}.", header)
@@ -253,9 +319,6 @@ class Function(Exercise):
         problem = compare(expected, got, rtol=self.rtol, atol=self.atol, dtype=self.dtype, what="your output")
         if problem is None:
             return None
-        recognised = self.diagnose(lambda wrong: self._same_output(wrong, item, got))
-        if recognised:
-            return Problem(recognised.status, f"On test case {index + 1}: {recognised.message}", header)
         if inspect.isgenerator(got):
             problem.message = ("Your function returned a generator: use `return` instead of `yield` "
                                "(or return `list(...)`).")
@@ -263,15 +326,6 @@ class Function(Exercise):
                            if problem.detail else "")
         message = problem.message[:1].lower() + problem.message[1:]
         return Problem(problem.status, f"On test case {index + 1}, {message}", detail)
-
-    def _same_output(self, wrong, item, got):
-        """True when the catalogued wrong function ``wrong`` gives ``got`` on ``item`` too."""
-        if not callable(wrong):
-            return False
-        outcome = call_with_time_limit(wrong, copy.deepcopy(item.args), copy.deepcopy(item.kwargs), self.time_limit)
-        if outcome.error is not None or outcome.timed_out:
-            return False
-        return compare(outcome.value, got, rtol=self.rtol, atol=self.atol, dtype=None) is None
 
     def _mutation_problem(self, index, item, args, kwargs):
         names = self._parameter_names(item)
