@@ -187,6 +187,8 @@ def _compare_number(expected, got, rtol, atol, dtype, reveal, what):
             return Problem("wrong_type", f"{_cap(what)} should be a single number, but it is "
                            f"{a_type(got)} of shape {shape}. If it holds one value, use `.item()` or `[0]`.")
         hint = _quoted_number_note(got) if isinstance(got, str) else _callable_note(got)
+        if not hint and hasattr(got, "numpy") and callable(got.numpy) and getattr(got, "shape", None) == ():
+            hint = " It is a tensor holding one number: convert it with `int(...)` or `float(...)`."
         return Problem("wrong_type", f"{_cap(what)} should be a number, but it is {describe(got)} "
                        f"({a_type(got)}).{hint}")
     if isinstance(value, (complex, np.complexfloating)) and not isinstance(expected, (complex, np.complexfloating)):

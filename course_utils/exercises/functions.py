@@ -9,10 +9,12 @@ import dis
 import inspect
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +24,7 @@ from course_utils.exercises.core import Exercise, reference_source
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", os.path.dirname(os.__file__) + os.sep)
+_HEAVY_IMPORT = 20  # modules loaded by one call that make a timeout an import's fault (tensorflow: thousands)
 _UNRECOGNISED = ("not_attempted", "timeout", "wrong_signature", "mutated_input")  # diagnoses of their own
 
 
@@ -54,6 +57,7 @@ class _Outcome:
     seconds: float = 0.0
     timed_out: bool = False
     warnings: list = field(default_factory=list)
+    imported: list = field(default_factory=list)  # top-level packages first imported during the call
 
 
 def call_with_time_limit(function, args, kwargs, seconds):
@@ -61,6 +65,8 @@ def call_with_time_limit(function, args, kwargs, seconds):
     use_alarm = bool(seconds) and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     outcome = _Outcome()
     previous = None
+    importing = None
+    modules_before = set(sys.modules)
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -74,8 +80,9 @@ def call_with_time_limit(function, args, kwargs, seconds):
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, 0)
             outcome.warnings = [f"{w.category.__name__}: {w.message}" for w in caught[:3]]
-    except _TimeUp:
+    except _TimeUp as stop:
         outcome.timed_out = True
+        importing = stop.args[0] if stop.args else None
     except BaseException as err:  # noqa: BLE001 - the student's error is reported, never raised
         outcome.error = err
     finally:
@@ -84,11 +91,27 @@ def call_with_time_limit(function, args, kwargs, seconds):
     outcome.seconds = time.perf_counter() - start
     if seconds and outcome.seconds > seconds and outcome.error is None:
         outcome.timed_out = True
+    if outcome.timed_out:  # interrupted in an import, or after importing a heavy package (many modules)
+        loaded = Counter(name.split(".")[0] for name in set(sys.modules) - modules_before)
+        heavy = [name for name, count in loaded.most_common(1) if count >= _HEAVY_IMPORT]
+        outcome.imported = [name for name in dict.fromkeys([importing, *heavy]) if name]
     return outcome
 
 
 def _raise_time_up(signum, frame):
-    raise _TimeUp()
+    raise _TimeUp(_importing(frame))
+
+
+def _importing(frame):
+    """The top-level package being imported when ``frame`` was interrupted (``import tensorflow`` inside the
+    student's function), or ``None``."""
+    name = None
+    while frame is not None:
+        if frame.f_code.co_name == "_find_and_load" and "importlib" in frame.f_code.co_filename:
+            found = frame.f_locals.get("name")
+            name = found if isinstance(found, str) else name  # the outermost import wins
+        frame = frame.f_back
+    return name.split(".")[0] if name else None
 
 
 def _student_frame(error):
@@ -139,6 +162,19 @@ def _signature_text(function):
         return str(inspect.signature(function))
     except (TypeError, ValueError):
         return "(...)"
+
+
+def timeout_problem(outcome, limit, where="", detail=""):
+    """The ``Problem`` for a call stopped after ``limit`` seconds; when the call was importing a package for the
+    first time (``import tensorflow`` inside the function), say so: that is slow once, not a slow function."""
+    if outcome.imported:
+        names = ", ".join(outcome.imported[:3])
+        return Problem("timeout", f"Your function took longer than {limit:g} s{where} and was stopped while it was "
+                       f"importing {names} for the first time, which takes a while once. Put the import in a "
+                       f"cell of its own (e.g. `import tensorflow as tf` at the top of the notebook), run it, and "
+                       f"check again.", detail)
+    return Problem("timeout", f"Your function took longer than {limit:g} s{where} and was stopped. Look for a loop "
+                   f"that never ends, or work that NumPy can do in one vectorised step.", detail)
 
 
 class Function(Exercise):
@@ -296,9 +332,7 @@ class Function(Exercise):
     def _outcome_problem(self, index, item, expected, outcome, expected_signature):
         header = self._header(index, item)
         if outcome.timed_out:
-            return Problem("timeout", f"Your function took longer than {self.time_limit:g} s on test case "
-                           f"{index + 1} and was stopped. Look for a loop that never ends, or work that NumPy "
-                           f"can do in one vectorised step.", header)
+            return timeout_problem(outcome, self.time_limit, f" on test case {index + 1}", header)
         error = outcome.error
         if error is not None:
             if isinstance(error, NotImplementedError) and index == 0:
@@ -346,4 +380,4 @@ class Function(Exercise):
             return []
 
 
-__all__ = ["Function", "case", "call_with_time_limit", "describe_error", "is_placeholder"]
+__all__ = ["Function", "call_with_time_limit", "case", "describe_error", "is_placeholder", "timeout_problem"]

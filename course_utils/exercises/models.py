@@ -20,12 +20,37 @@ def activation_name(layer):
     if kind == "ReLU":
         plain = layer.max_value is None and not layer.negative_slope and not layer.threshold
         return "relu" if plain else "relu (with max_value, negative_slope or threshold)"
-    if kind in ("Softmax", "LeakyReLU", "ELU", "PReLU"):
-        return {"Softmax": "softmax", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}[kind]
+    if kind == "Softmax":
+        return "softmax" if _last_axis(layer, layer.axis) else f"softmax over axis {layer.axis} (not the classes)"
+    if kind in ("LeakyReLU", "ELU", "PReLU"):
+        return {"LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}[kind]
     function = getattr(layer, "activation", None)
     if function is None:
         return None
     return getattr(function, "__name__", type(function).__name__)
+
+
+def _last_axis(layer, axis):
+    """True when ``axis`` (an int, or a list of one) is the last axis of ``layer``'s input."""
+    if isinstance(axis, (list, tuple)):
+        if len(axis) != 1:
+            return False
+        axis = axis[0]
+    if axis == -1:
+        return True
+    try:
+        return axis == len(layer.output.shape) - 1
+    except Exception:  # noqa: BLE001 - no known rank: only -1 is surely the last axis
+        return False
+
+
+def _flat_layers(model):
+    """``model.layers`` with nested Sequential and functional models opened up, in order."""
+    for layer in model.layers:
+        if hasattr(layer, "layers") and _has_shapes(layer):
+            yield from _flat_layers(layer)
+        else:
+            yield layer
 
 
 def _output_shape(layer):
@@ -40,12 +65,14 @@ def layer_rows(model, ignore=()):
     out, activation layers folded into the row before them (``"activation"`` then reads e.g. ``"relu"``, or
     ``"relu then softmax"`` for two in a row)."""
     rows = []
-    for layer in model.layers:
+    for layer in _flat_layers(model):
         kind = type(layer).__name__
         if kind == "InputLayer" or kind in ignore:
             continue
         name = activation_name(layer)
         params = int(layer.count_params())
+        if kind == "Activation" and name == "linear" and rows:  # the identity: changes nothing
+            continue
         if kind in ACTIVATION_LAYERS and rows:
             row = _target_row(rows, name)
             before = row["activation"]
@@ -132,8 +159,10 @@ class Model(Exercise):
         return self._spec
 
     def _not_attempted_message(self, answer):
-        return (f"Build your model (replace the placeholder), run the cell, then check "
-                f"again. Stuck? Try `ex.{self.id}.hint()`.")
+        none = (" (`model.add(...)` and `model.summary()` return None: assign the model itself, not their result)"
+                if answer is None else "")
+        return (f"Build your model (replace the placeholder), run the cell, then check again{none}. Stuck? Try "
+                f"`ex.{self.id}.hint()`.")
 
     def _evaluate(self, answer):
         try:
@@ -160,6 +189,12 @@ class Model(Exercise):
         problem = self._not_a_model(model, keras)
         if problem:
             return problem
+        if not hasattr(type(model), "output_shape") and not _has_shapes(model):
+            return Problem("checker_error", f"Your model is a subclassed keras.Model (`class "
+                           f"{type(model).__name__}(keras.Model)` with a `call()` method): it may well be right, but "
+                           f"this check compares layers and their output shapes, which only Sequential and "
+                           f"functional models expose. Write the same layers with `keras.Sequential([...])` or the "
+                           f"functional API to have it checked.")
         if not model.built or not _has_shapes(model):
             try:
                 model.build(spec["input_shape"])

@@ -41,6 +41,7 @@ def pool_cases(rng):
     yield case(-np.ones((4, 4)), 2, note="all -1")
     yield case(rng.normal(size=(8, 8)), 4, note="size 4")
     yield case(rng.normal(size=(7, 5)) - 1, 3, note="size 3 on 7x5: one row and two columns dropped")
+    yield case(rng.uniform(-9.0, -2.0, size=(4, 6)), 2, note="every value below -1: no fixed start value works")
 
 
 def pool_output_size(n, size, stride, padding):

@@ -13,7 +13,12 @@ import numpy as np
 
 from course_utils.exercises import Exercise, Function, Problem, case
 from course_utils.exercises.compare import compare, describe
-from course_utils.exercises.functions import call_with_time_limit, describe_error, is_placeholder
+from course_utils.exercises.functions import (
+    call_with_time_limit,
+    describe_error,
+    is_placeholder,
+    timeout_problem,
+)
 from course_utils.exercises.misconceptions import nb04 as catalogue
 
 NOTEBOOK = "04_visualizing_cnns"
@@ -121,7 +126,7 @@ class _ModelFunction(Exercise):
         """``(value, None)`` or ``(None, Problem)``."""
         outcome = call_with_time_limit(function, args, {}, self.time_limit)
         if outcome.timed_out:
-            return None, Problem("timeout", f"Your function took longer than {self.time_limit:g} s.")
+            return None, timeout_problem(outcome, self.time_limit)
         if outcome.error is not None:
             if isinstance(outcome.error, NotImplementedError):
                 return None, Problem("not_attempted", self._empty_body_message())
@@ -129,6 +134,10 @@ class _ModelFunction(Exercise):
                 return None, Problem("error", "Your extractor has no outputs: no layer was selected. Select the "
                                      "convolution layers by their type, `isinstance(layer, keras.layers.Conv2D)`: "
                                      "layer names are free text and need not contain 'conv'.")
+            if "`inputs` argument cannot be empty" in str(outcome.error):
+                return None, Problem("error", "Your extractor's `inputs` are empty: on a functional model "
+                                     "`model.layers[0]` is the InputLayer, and its `.input` is not the model's "
+                                     "input tensor. Use `model.inputs`, which every built model has.")
             if "has never been called and thus has no defined input" in str(outcome.error):
                 return None, Problem("error", "`model.input` fails on a Keras 3 Sequential model (\"has never been "
                                      "called and thus has no defined input\"): use `model.inputs`, which every "
@@ -218,7 +227,8 @@ class Saliency(_ModelFunction):
             class_index = (i + 1) % int(model.output_shape[-1])
             got, problem = self._call(answer, model, image.copy(), class_index)
             if problem:
-                return _gradient_none_problem(answer, problem) or problem
+                return (_gradient_none_problem(answer, problem) or _tape_problem(problem)
+                        or _batch_axis_problem(model, image, problem) or problem)
             got = _numpy(got)
             problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
@@ -271,6 +281,37 @@ def _gradient_none_problem(answer, problem):
     return Problem("wrong", "tape.gradient returned None: the score is not connected to the tensor you "
                    "differentiate by. Watch the very tensor you pass to the model, and compute the score inside "
                    "the `with tf.GradientTape() as tape:` block.")
+
+
+def _tape_problem(problem):
+    """Classic GradientTape errors, said in words: a NumPy array watched, or a score computed with predict()."""
+    if problem.status != "error":
+        return None
+    if "Passed in object" in problem.message:
+        return Problem("error", "`tape.watch` was given something that is not a tensor (a NumPy array?): a tape "
+                       "can only watch tensors. Convert the image first, "
+                       "`x = tf.convert_to_tensor(image[None], dtype='float32')`, and watch x.")
+    if "has no attribute '_id'" in problem.message:
+        return Problem("error", "The tape could not follow your score: it is a NumPy value, not a tensor. "
+                       "`model.predict(...)` and `.numpy()` return NumPy arrays, which leave the tape; compute the "
+                       "score by calling the model, `score_model(x, training=False)[0, class_index]`.")
+    return None
+
+
+def _batch_axis_problem(model, image, problem):
+    """The student's function failed the way the model fails on an image without its batch axis."""
+    if problem.status != "error":
+        return None
+    import tensorflow as tf
+
+    try:
+        model(tf.convert_to_tensor(image, dtype="float32"), training=False)
+    except Exception as err:  # noqa: BLE001 - the failure we compare with
+        if f"{type(err).__name__}:" in problem.message:
+            return Problem("error", f"Your function raised {type(err).__name__} inside the model, as a model does "
+                           f"when it gets one image of shape {image.shape} without the batch axis. Keras models "
+                           f"take batches: pass `image[None]`, shape (1, {', '.join(map(str, image.shape))}).")
+    return None
 
 
 def _as_list(outputs):

@@ -54,15 +54,40 @@ def training_steps(model):
         return None
 
 
+def logits_with_probability_loss(model):
+    """True when ``model`` outputs raw scores (its last layer has no softmax or sigmoid) but was compiled with a
+    cross-entropy that expects probabilities (a loss name, or a loss object with ``from_logits=False``)."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, str):
+        name, from_logits = loss, False
+    elif loss is not None:
+        name, from_logits = type(loss).__name__, bool(getattr(loss, "from_logits", False))
+    else:
+        return False
+    if "crossentropy" not in name.replace("_", "").casefold() or from_logits:
+        return False
+    layers = [layer for layer in getattr(model, "layers", []) if type(layer).__name__ not in ("Dropout", "Flatten")]
+    if not layers:
+        return False
+    last = layers[-1]
+    if type(last).__name__ in ("Softmax",):
+        return False
+    activation = getattr(getattr(last, "activation", None), "__name__", "linear")
+    return activation in ("linear", "relu")
+
+
 def _scores(model, images, labels):
     """``(accuracy, cross-entropy)`` of ``model`` on ``images``; ``(nan, nan)`` when it predicts NaN. Outputs that
-    are not probabilities (logits) go through a softmax first."""
+    are not probabilities go through a softmax first (logits); outputs in [0, 1] that do not add up to 1 (one
+    sigmoid per class) are divided by their sum."""
     outputs = np.asarray(model.predict(images, batch_size=500, verbose=0), dtype=np.float64).reshape(len(labels), -1)
     if not np.all(np.isfinite(outputs)):
         return math.nan, math.nan
-    if outputs.min() < 0 or not np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
+    if outputs.min() < 0 or outputs.max() > 1 + 1e-6:
         shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
         outputs = shifted / shifted.sum(axis=1, keepdims=True)
+    elif not np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
+        outputs = (outputs + 1e-12) / (outputs + 1e-12).sum(axis=1, keepdims=True)
     accuracy = float((outputs.argmax(axis=1) == labels).mean())
     loss = float(-np.log(np.clip(outputs[np.arange(len(labels)), labels], 1e-12, 1.0)).mean())
     return accuracy, loss
@@ -144,10 +169,16 @@ class TrainedModel(Exercise):
         floor = self.floor()
         if accuracy >= floor:
             return None
-        if steps == 0:
+        if steps == 0 and accuracy < 0.5:
             return Problem("wrong", "Your model has not been trained yet: compile it and call "
                            "`fit(x_fit, y_fit, ...)` before checking it.")
-        return Problem("too_low", self._too_low_message(accuracy, floor, steps, len(y)))
+        if logits_with_probability_loss(answer):
+            return Problem("too_low", f"Your model's accuracy on {len(y):,} digits it never saw is {accuracy:.1%}, "
+                           f"below the floor of {floor:.0%}. Its last layer gives raw scores (no softmax), but its "
+                           f"loss expects probabilities: add `activation='softmax'` to the last Dense layer, or "
+                           f"compile with `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`, then "
+                           f"train again.")
+        return Problem("too_low", self._too_low_message(accuracy, floor, None if steps == 0 else steps, len(y)))
 
     def _shape_problem(self, model):
         try:
@@ -165,11 +196,10 @@ class TrainedModel(Exercise):
         """Inputs scaled the wrong way: a model without its own Rescaling that fits raw 0-255 pixels best (it was
         trained on unscaled inputs), or one with a Rescaling layer that fits pixels already in [0, 1]."""
         if expects_raw and not rescales:
-            return Problem("wrong", f"Your model was trained on unscaled inputs (raw 0-255 pixels): it fits them far "
+            return Problem("wrong", f"Your model was trained on unscaled inputs (raw 0-255 pixels): it fits them "
                            f"better than pixels scaled to [0, 1], which is how the course feeds it (accuracy "
-                           f"{on_raw:.1%} raw, {on_scaled:.1%} scaled, and near-uniform probabilities when scaled). "
-                           f"Train it on x_fit (divided by 255), or put `layers.Rescaling(1 / 255)` first in the "
-                           f"model.")
+                           f"{on_raw:.1%} raw, {on_scaled:.1%} scaled). Train it on x_fit (divided by 255), or put "
+                           f"`layers.Rescaling(1 / 255)` first in the model.")
         if rescales and not expects_raw:
             return Problem("wrong", f"Your model has its own Rescaling (or Normalization) layer, yet it fits pixels "
                            f"already scaled to [0, 1] best ({on_scaled:.1%}, raw: {on_raw:.1%}): it scales the "
@@ -201,4 +231,5 @@ class TrainedModel(Exercise):
         return models.quick_mnist_model(verbose=False)
 
 
-__all__ = ["NOTEBOOK_TEST_DIGITS", "TrainedModel", "rescales_itself", "training_steps"]
+__all__ = ["NOTEBOOK_TEST_DIGITS", "TrainedModel", "logits_with_probability_loss", "rescales_itself",
+           "training_steps"]

@@ -75,9 +75,13 @@ class Choice(Exercise):
         listing = answers.listing(self.options)
         if self.read is not None and self._find(answer) is not None:
             pass  # read() named an option (a loss object, a function ...)
-        elif isinstance(answer, (list, tuple, set, dict, np.ndarray)) or callable(answer):
+        elif isinstance(answer, (list, tuple, set, dict, np.ndarray)):
             return Problem("wrong_type", f"Give exactly one of the options as your answer ({listing}), not "
                            f"{describe(answer)} ({a_type(answer)}).")
+        elif callable(answer):
+            name = getattr(answer, "__name__", None) or type(answer).__name__
+            return Problem("not_an_option", f"`{name}` is not one of the options. Answer with a letter or an "
+                           f"option's text: {listing}.")
         option = self._find(answer)
         if option is None:
             return Problem("not_an_option", f"{safe_repr(answer)} is not one of the options. Answer with a "

@@ -50,6 +50,16 @@ def _matrix_product(image, kernel):
     return out
 
 
+def _window_mean(image, kernel):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.mean(image[i:i + kh, j:j + kw] * kernel)
+    return out
+
+
 def _keeps_uint8(image, kernel):
     kh, kw = kernel.shape
     out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=image.dtype)
@@ -146,6 +156,9 @@ CONV2D_LOOP = {
         Mistake(_matrix_product, "element by element",
                 message="You multiplied matrices (`@` or `np.dot`): a convolution multiplies the window and the "
                         "kernel element by element (`*`), then adds everything up."),
+        Mistake(_window_mean, "adds the products up",
+                message="You averaged the products (`np.mean`): a convolution adds the products up (`np.sum`), "
+                        "so your output is kh * kw times too small."),
         Mistake(_keeps_uint8, "floats are expected"),
         Mistake(_nested_lists, "NumPy array"),
         Mistake(_swapped, "swapped rows and columns",
@@ -226,8 +239,9 @@ CONV_OUTPUT_SIZE = {
                 message="You added the padding to the output: the zeros are added to the input before the "
                         "window slides, so they go inside: (n + 2p - k) // s + 1."),
         Mistake(_np_floor, "np.floor returns a float", status="wrong_dtype",
-                message="Right numbers, but np.floor returns a float (12.0): a size must be a whole number. Use "
-                        "`//`, `math.floor` or `int(...)`."),
+                message="Right numbers, but as floats (12.0): np.floor returns a float, and so does `//` or any "
+                        "arithmetic with a float in it (2.0 * padding). A size must be a whole number: use `//` "
+                        "on ints, `math.floor` or `int(...)`."),
     ],
     "alternatives": [
         Alternative(lambda n, k, stride=1, padding=0: int((n + 2 * padding - k) / stride) + 1, note="int(...)"),

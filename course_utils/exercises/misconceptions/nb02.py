@@ -33,6 +33,13 @@ def _max_from_zero(window):
     return best
 
 
+def _max_from_minus_one(window):
+    best = -1
+    for value in window.flat:
+        best = max(best, value)
+    return best
+
+
 # --------------------------------------------------------------------------- max_pool(image, size=2)
 
 MAX_POOL = {
@@ -40,6 +47,10 @@ MAX_POOL = {
         Mistake(lambda image, size=2: _pool(image, size, _max_from_zero), "starts from 0",
                 message="Your maximum starts from 0, so a window of negative values gives 0 instead of its "
                         "largest value. Start from the window's first value, or use `window.max()`."),
+        Mistake(lambda image, size=2: _pool(image, size, _max_from_minus_one), "fixed start value",
+                message="Your maximum starts from a fixed start value (-1, say): a window whose values are all "
+                        "below it gives that value instead of its largest one. Start from the window's first "
+                        "value (or -np.inf), or use `window.max()`."),
         Mistake(lambda image, size=2: _pool(image, size, np.max, stride=1), "overlap",
                 message="Your windows overlap: pooling moves the window by its own size (stride = size), so the "
                         "output has H // size rows and W // size columns."),
@@ -163,8 +174,9 @@ POOL_OUTPUT_SIZE = {
                 message="For 'valid' you forgot the + 1: (n - size) // stride counts the steps between the first "
                         "and the last window; there is one more window than steps."),
         Mistake(_same_np_ceil, "np.ceil returns a float", status="wrong_dtype",
-                message="Right numbers, but np.ceil returns a float (14.0): a size must be a whole number. Use "
-                        "`math.ceil` (it returns an int) or `int(np.ceil(...))`."),
+                message="Right numbers, but as floats (14.0): np.ceil returns a float, and so does any "
+                        "arithmetic with a float in it. A size must be a whole number: use `math.ceil` (it returns "
+                        "an int) or `int(np.ceil(...))`."),
         Mistake(_valid_rounds_up, "dropped",
                 message="For 'valid' you rounded up: a window that would stick out past the input is dropped, so "
                         "round down (`//`)."),

@@ -221,6 +221,10 @@ def _no_relu(maps, grads):
     return cam / np.abs(cam).max()
 
 
+def _absolute_value(maps, grads):
+    return _normalised(np.abs((maps * grads.mean(axis=(0, 1))).sum(axis=-1)))
+
+
 def _not_normalised(maps, grads):
     return np.maximum((maps * grads.mean(axis=(0, 1))).sum(axis=-1), 0)
 
@@ -258,6 +262,9 @@ GRAD_CAM_FROM_MAPS = {
         Mistake(_no_relu, "np.maximum(cam, 0)",
                 message="Your map keeps negative values: Grad-CAM keeps only the regions that raise the class "
                         "score, `np.maximum(cam, 0)`, before dividing by the maximum."),
+        Mistake(_absolute_value, "absolute value",
+                message="You took the absolute value of the weighted sum: regions that speak *against* the class "
+                        "would then light up as support. Keep only the positive part, `np.maximum(cam, 0)`."),
         Mistake(_not_normalised, "divide by its maximum",
                 message="Your map is not scaled to [0, 1]: divide by its maximum (unless the maximum is 0)."),
         Mistake(_weights_from_maps, "come from the feature maps",
