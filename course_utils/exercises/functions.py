@@ -24,6 +24,7 @@ from course_utils.exercises.core import Exercise, reference_source
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", os.path.dirname(os.__file__) + os.sep)
+_IMPORT_GRACE = 120.0  # seconds an import may run past the time limit before it is interrupted anyway
 _HEAVY_IMPORT = 20  # modules loaded by one call that make a timeout an import's fault (tensorflow: thousands)
 _UNRECOGNISED = ("not_attempted", "timeout", "wrong_signature", "mutated_input")  # diagnoses of their own
 
@@ -65,14 +66,14 @@ def call_with_time_limit(function, args, kwargs, seconds):
     use_alarm = bool(seconds) and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     outcome = _Outcome()
     previous = None
-    importing = None
-    modules_before = set(sys.modules)
     start = time.perf_counter()
+    handler = _AlarmHandler(start + seconds + _IMPORT_GRACE) if use_alarm else None
+    modules_before = set(sys.modules)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if use_alarm:
-                previous = signal.signal(signal.SIGALRM, _raise_time_up)
+                previous = signal.signal(signal.SIGALRM, handler)
                 signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
                 outcome.value = function(*args, **kwargs)
@@ -80,9 +81,8 @@ def call_with_time_limit(function, args, kwargs, seconds):
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, 0)
             outcome.warnings = [f"{w.category.__name__}: {w.message}" for w in caught[:3]]
-    except _TimeUp as stop:
+    except _TimeUp:
         outcome.timed_out = True
-        importing = stop.args[0] if stop.args else None
     except BaseException as err:  # noqa: BLE001 - the student's error is reported, never raised
         outcome.error = err
     finally:
@@ -94,12 +94,28 @@ def call_with_time_limit(function, args, kwargs, seconds):
     if outcome.timed_out:  # interrupted in an import, or after importing a heavy package (many modules)
         loaded = Counter(name.split(".")[0] for name in set(sys.modules) - modules_before)
         heavy = [name for name, count in loaded.most_common(1) if count >= _HEAVY_IMPORT]
+        importing = handler.importing if handler else None
         outcome.imported = [name for name in dict.fromkeys([importing, *heavy]) if name]
     return outcome
 
 
-def _raise_time_up(signum, frame):
-    raise _TimeUp(_importing(frame))
+class _AlarmHandler:
+    """The SIGALRM handler: stop the call, but never in the middle of an import (an interrupted
+    ``import tensorflow`` leaves half a package behind in the student's kernel); let the import finish, up to
+    ``last_resort`` (a ``time.perf_counter()`` value), and stop the call just after it. ``importing``: the
+    package it waited for."""
+
+    def __init__(self, last_resort):
+        self.last_resort = last_resort
+        self.importing = None
+
+    def __call__(self, signum, frame):
+        name = _importing(frame)
+        if name and time.perf_counter() < self.last_resort:
+            self.importing = self.importing or name
+            signal.setitimer(signal.ITIMER_REAL, 0.2)  # look again soon
+            return
+        raise _TimeUp(name or self.importing)
 
 
 def _importing(frame):
@@ -169,10 +185,9 @@ def timeout_problem(outcome, limit, where="", detail=""):
     first time (``import tensorflow`` inside the function), say so: that is slow once, not a slow function."""
     if outcome.imported:
         names = ", ".join(outcome.imported[:3])
-        return Problem("timeout", f"Your function took longer than {limit:g} s{where} and was stopped while it was "
-                       f"importing {names} for the first time, which takes a while once. Put the import in a "
-                       f"cell of its own (e.g. `import tensorflow as tf` at the top of the notebook), run it, and "
-                       f"check again.", detail)
+        return Problem("timeout", f"Your function took longer than {limit:g} s{where}: it was importing {names} "
+                       f"for the first time, which takes a while once. Put the import in a cell of its own (e.g. "
+                       f"`import tensorflow as tf` at the top of the notebook), run it, and check again.", detail)
     return Problem("timeout", f"Your function took longer than {limit:g} s{where} and was stopped. Look for a loop "
                    f"that never ends, or work that NumPy can do in one vectorised step.", detail)
 
