@@ -24,6 +24,9 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course from this checkout
 
 
 def _peak_rss_mb():
