@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "answers", "attribution", "catalog", "class_progress", "cli", "colab", "conv", "data", "env", "exercises",
-    "explain", "explorers", "feature_maps", "filter_ascent", "links", "models", "paths", "plot", "progress", "quiz",
-    "release", "runner", "startup", "timing", "training",
+    "explain", "explorers", "feature_maps", "filter_ascent", "heldout", "links", "models", "paths", "plot", "progress", "quiz",
+    "recorded", "release", "runner", "startup", "timing", "training",
 }
 _SUBMODULES |= {"backbones", "cells", "digit_transfer", "photos", "pretrained", "transfer"}  # notebook 06
 _SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader

@@ -3,11 +3,13 @@ that `course release --nbgrader` writes (tests/test_nbgrader.py runs nbgrader it
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from side_venv import NBGRADER, NBGRADER_SCRIPTS, python_with
 
 from course_utils import cli, exercises, grading, nbgrader_course, release
 from course_utils.exercises.functions import is_placeholder
@@ -126,13 +128,21 @@ def test_source_notebook_gets_graded_mode_answer_cells_and_test_cells_with_point
     assert all(not c.get("outputs") for c in graded.cells if c.cell_type == "code")
 
 
-def _clear_solutions(nb):
-    """nbgrader's own ClearSolutions, configured as nbgrader_config.py configures it."""
-    pytest.importorskip("nbgrader", reason="nbgrader is not installed")
-    from nbgrader.preprocessors import ClearSolutions
+_CLEAR = """
+import sys, nbformat
+from nbgrader.preprocessors import ClearSolutions
+nb = nbformat.read(sys.stdin, as_version=4)
+stubbed = ClearSolutions(code_stub={"python": sys.argv[1]}).preprocess(nb, {})[0]
+nbformat.write(stubbed, sys.stdout)
+"""
 
-    stubber = ClearSolutions(code_stub={"python": nbgrader_course.CODE_STUB})
-    return stubber.preprocess(nb, {})[0]
+
+def _clear_solutions(nb):
+    """nbgrader's own ClearSolutions (run in nbgrader's side environment), configured as nbgrader_config.py does."""
+    done = subprocess.run([str(python_with(NBGRADER, scripts=NBGRADER_SCRIPTS)), "-c", _CLEAR, nbgrader_course.CODE_STUB],
+                          input=nbformat.writes(nb), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return nbformat.reads(done.stdout, as_version=4)
 
 
 class _RecordingExercises:

