@@ -6,8 +6,9 @@ ImageNet weights cost, and need no download):
 - ``vgg16_parameters(include_top)``: VGG16's parameters by formula (its 13 conv layers and 3 dense layers), so
   the classic tutorial's 138-million-parameter model never has to be built to be counted (528 MB of float32);
 - ``measure(name, image_size)``: build one backbone, count its parameters and time it on a batch;
-- ``STORED``: those measurements for the classic backbones, made by ``benchmarks/bench_backbones.py`` (VGG16 and
-  ResNet-50 need more memory than a notebook on Binder should spend on a comparison), with ``PROVENANCE``.
+- the measurements of the classic backbones are a recorded benchmark (``benchmarks/bench_backbones.py --record``,
+  shown with ``course_utils.recorded.show("backbones")``): VGG16 and ResNet-50 need more memory than a notebook on
+  Binder should spend on a comparison.
 
 ``BACKBONES`` lists the ``keras.applications`` builders the course compares. Keras is imported inside the functions.
 """
@@ -25,25 +26,6 @@ BACKBONES = {
 # Zisserman 2015, configuration D).
 VGG16_CONVS = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
 VGG16_DENSE = (4096, 4096, 1000)
-
-
-# Measured by benchmarks/bench_backbones.py (which prints these lines); notebook 06 prints them with PROVENANCE.
-PROVENANCE = ("measured by benchmarks/bench_backbones.py on 2026-11-23: AMD EPYC, 2 cores, load average 5.5 at the "
-              "start, Keras 3.15.1, batches of 8 random images, median of 5")
-STORED = [
-    {"name": "VGG16", "image_size": 224, "include_top": True, "parameters": 138357544, "weights_mb": 527.8,
-     "ms_per_image": 332.6, "cpu_ms_per_image": 143.4, "output": (1000,)},
-    {"name": "VGG16", "image_size": 224, "include_top": False, "parameters": 14714688, "weights_mb": 56.1,
-     "ms_per_image": 281.7, "cpu_ms_per_image": 142.0, "output": (7, 7, 512)},
-    {"name": "ResNet50", "image_size": 224, "include_top": False, "parameters": 23587712, "weights_mb": 90.0,
-     "ms_per_image": 98.7, "cpu_ms_per_image": 48.2, "output": (7, 7, 2048)},
-    {"name": "MobileNetV2", "image_size": 224, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
-     "ms_per_image": 11.0, "cpu_ms_per_image": 10.0, "output": (7, 7, 1280)},
-    {"name": "MobileNetV2", "image_size": 160, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
-     "ms_per_image": 9.8, "cpu_ms_per_image": 5.9, "output": (5, 5, 1280)},
-    {"name": "MobileNetV2", "image_size": 96, "include_top": False, "parameters": 2257984, "weights_mb": 8.6,
-     "ms_per_image": 3.3, "cpu_ms_per_image": 3.3, "output": (3, 3, 1280)},
-]
 
 
 def vgg16_parameters(include_top=True, image_size=224, channels=3):

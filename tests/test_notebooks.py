@@ -82,8 +82,12 @@ def test_transfer_notebook_without_downloads(tmp_path, monkeypatch):
     assert result.metrics["imagenet_part"] == 0.0
     _check_floors(path, result)
     executed = nbformat.read(result.executed, as_version=4)
-    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in outputs)
     assert "The ImageNet part of this notebook is skipped" in text and "Skipped: `IMAGENET` is false" in text
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    stderr = [o["text"] for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not stderr, f"{path.name} writes to stderr on the digits path: {stderr}"
 
 
 def test_there_are_notebooks_to_test():

@@ -80,9 +80,13 @@ def test_measure_counts_and_times_a_backbone():
         backbones.build("AlexNet")
 
 
-def test_stored_measurements_are_consistent():
-    by_name = {(r["name"], r["image_size"], r["include_top"]): r for r in backbones.STORED}
-    assert by_name[("VGG16", 224, True)]["parameters"] == backbones.vgg16_parameters()[-1][2]
-    assert by_name[("MobileNetV2", 224, False)]["parameters"] == pretrained.N_PARAMETERS
-    assert all(abs(r["weights_mb"] - backbones.megabytes(r["parameters"])) < 0.1 for r in backbones.STORED)
-    assert "bench_backbones.py" in backbones.PROVENANCE
+def test_recorded_backbone_measurements_are_consistent():
+    from course_utils import recorded
+
+    data = recorded.load("backbones")
+    rows = [dict(zip(data["columns"], row)) for row in data["rows"]]
+    by_name = {(r["backbone"], r["input px"], r["ImageNet classifier"]): r for r in rows}
+    assert by_name[("VGG16", 224, "yes")]["parameters"] == backbones.vgg16_parameters()[-1][2]
+    assert by_name[("MobileNetV2", 224, "no")]["parameters"] == pretrained.N_PARAMETERS
+    assert all(abs(r["weights MB"] - backbones.megabytes(r["parameters"])) < 0.1 for r in rows)
+    assert "bench_backbones.py" in data["command"]
