@@ -65,3 +65,32 @@ def test_the_classic_tutorial_head_is_a_catalogued_mistake():
                                  keras.layers.Dense(n_classes, activation="softmax")])
 
     assert "hidden Dense" in EX.build_classifier.evaluate(vgg_style).message
+
+
+def test_a_mistake_is_recognised_only_if_it_behaves_alike_on_every_test_photo():
+    """A top-left crop gives the BGR mistake's (saturated) prediction on the wide test photo, not on the others:
+    it must not be told its channels are reversed."""
+    import keras
+
+    def top_left_crop(model, path, class_names):
+        height, width = model.input_shape[1:3]
+        pixels = np.asarray(keras.utils.load_img(path), dtype="float32")
+        side = min(pixels.shape[:2])
+        photo = keras.ops.image.resize(pixels[None, :side, :side], (height, width))
+        p = model.predict(np.asarray(photo), verbose=0)[0]
+        return class_names[int(p.argmax())], float(p.max())
+
+    feedback = EX.predict_photo.evaluate(top_left_crop)
+    assert not feedback.correct and "BGR" not in feedback.message and "centre crop" in feedback.message
+
+
+def test_own_preprocessing_before_a_model_that_rescales_is_scaled_twice():
+    import keras
+
+    def preprocessed(model, path, class_names):
+        photo = keras.utils.load_img(path, target_size=model.input_shape[1:3], keep_aspect_ratio=True)
+        p = model.predict(np.asarray(photo, dtype="float32")[None] / 127.5 - 1, verbose=0)[0]
+        return class_names[int(p.argmax())], float(p.max())
+
+    feedback = EX.predict_photo.evaluate(preprocessed)
+    assert not feedback.correct and "scaled twice" in feedback.message and "127.5" in feedback.message

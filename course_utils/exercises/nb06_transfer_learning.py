@@ -398,8 +398,9 @@ def _nearest(model, path, class_names):
 
 PHOTO_MISTAKES = [
     Mistake(_scaled_by_255, "scaled twice",
-            message="You divided the pixels by 255, but this model rescales its input itself: they are scaled "
-                    "twice and every photo looks almost black to it. Pass pixels 0-255."),
+            message="You scaled the pixels yourself (x / 255, or MobileNetV2's x / 127.5 - 1), but this model "
+                    "rescales its input itself: they are scaled twice and every photo looks almost black to it. "
+                    "Pass pixels 0-255."),
     Mistake(_index, "class name",
             message="You return the class index; return the class name, class_names[index], with the probability."),
     Mistake(_bgr, "RGB",

@@ -313,7 +313,8 @@ class PredictPhoto(Exercise):
             logger.setLevel(level)
 
     def _evaluate_photos(self, answer):
-        for path in photo_files():
+        files = photo_files()
+        for path in files:
             outcome = call_with_time_limit(answer, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0)
             if outcome.error is not None and isinstance(outcome.error, NotImplementedError):
                 return Problem("not_attempted", "Write the body of your function, run the cell, then check again.")
@@ -323,7 +324,21 @@ class PredictPhoto(Exercise):
                 continue
             where = f"For the test photo {path.name} (model input {_PHOTO_INPUT[0]}x{_PHOTO_INPUT[1]}, classes " \
                     f"{PHOTO_CLASSES}): "
-            recognised = self.diagnose(lambda wrong, path=path, got=got: _same(_outcome(wrong, path), got))
+            # A catalogued mistake is recognised only if it behaves like the answer on every test photo: on one
+            # photo, different mistakes can give the same (saturated) prediction.
+            answers = {}
+
+            def behaves_like(wrong, path=path, got=got):
+                if not _same(_outcome(wrong, path), got):
+                    return False
+                for other in files:
+                    if other not in answers:
+                        answers[other] = _outcome(answer, other)
+                    if not _same(_outcome(wrong, other), answers[other]):
+                        return False
+                return True
+
+            recognised = self.diagnose(behaves_like)
             if recognised:
                 return Problem(recognised.status, where + recognised.message)
             if outcome.error is not None:
