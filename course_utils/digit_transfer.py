@@ -47,8 +47,12 @@ def scratch_accuracy(x, y, x_test, y_test, steps=150, seed=0):
     batch = min(64, len(x))
     epochs = max(3, int(np.ceil(steps / np.ceil(len(x) / batch))))
     model, _, _ = models.train_recommended(x, y, epochs=epochs, batch_size=batch, seed=seed)
-    predicted = model.predict(models.prepare_images(x_test), batch_size=500, verbose=0).argmax(axis=1)
-    return float((predicted == y_test).mean())
+    pixels = models.prepare_images(x_test)
+    # Eager calls in batches: model.predict would compile a new predict function for every model of the curve, and
+    # TensorFlow then warns about retracing in the notebook.
+    predicted = np.concatenate([np.asarray(model(pixels[i:i + 500], training=False)).argmax(axis=1)
+                                for i in range(0, len(pixels), 500)])
+    return float((predicted == np.asarray(y_test)).mean())
 
 
 def learning_curve(backbone, train, test, sizes=(5, 10, 50), repeats=3, l2=1e-3, scratch_steps=150, seed=0):

@@ -88,6 +88,7 @@ def test_transfer_notebook_without_downloads(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     stderr = [o["text"] for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
     assert not stderr, f"{path.name} writes to stderr on the digits path: {stderr}"
+    assert "WARNING:tensorflow" not in text  # e.g. retracing warnings from a predict function per model
 
 
 def test_there_are_notebooks_to_test():
