@@ -40,7 +40,7 @@ def test_returning_a_copy_of_the_base_is_explained():
         return copy
 
     feedback = EX.prepare_fine_tuning.evaluate(clone)
-    assert feedback.status == "other_model" and "`base` itself" in feedback.message
+    assert feedback.status == "wrong" and "`base` itself" in feedback.message
 
 
 def test_a_percentage_is_not_a_probability():

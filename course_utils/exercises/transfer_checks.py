@@ -134,7 +134,7 @@ class Classifier(_OnTestBases):
         if not isinstance(model, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(model)}.")
         if tuple(model.input_shape) != (None, side, side, 3):
-            return Problem("wrong_input", f"Your model takes inputs of shape {model.input_shape}; it should take "
+            return Problem("wrong_shape", f"Your model takes inputs of shape {model.input_shape}; it should take "
                            f"the base's input, {(None, side, side, 3)}.")
         if tuple(model.output_shape) != (None, n_classes):
             return Problem("wrong_output_shape", f"Your model's output shape is {model.output_shape}; with "
@@ -155,7 +155,7 @@ class Classifier(_OnTestBases):
             return Problem("wrong_params", f"model.fit would train {got[0]:,} parameters of your model; the frozen "
                            f"base with a pooled Dense head has {want[0]:,} on this test base.")
         if not np.allclose(got[1].sum(axis=1), 1, atol=1e-4) or got[1].min() < 0:
-            return Problem("not_probabilities", "Your model's outputs are not probabilities: end with "
+            return Problem("wrong_activation", "Your model's outputs are not probabilities: end with "
                            "Dense(n_classes, activation='softmax').")
         return Problem("wrong_values", "Your model has the right shape and parameters but computes something "
                        "else: base (inference mode) -> GlobalAveragePooling2D -> Dense(softmax), nothing more.")
@@ -188,7 +188,7 @@ class FineTuning(_OnTestBases):
         fresh = _frozen_base(spec)
         returned = _call(answer, (fresh, spec[3]))[0]
         if isinstance(returned, keras.Model) and returned is not fresh:
-            return Problem("other_model", "Your function returns another model: change the flags of `base` itself "
+            return Problem("wrong", "Your function returns another model: change the flags of `base` itself "
                            "(its layers are the ones inside your classifier).")
         want, _, _ = _trainable_state(self.reference, spec)
         if got == want:
@@ -199,18 +199,18 @@ class FineTuning(_OnTestBases):
         first = spec[3]
         order = [layer.name for layer in base.layers]
         if not got:
-            return Problem("nothing_trainable", "After your function nothing in the base is trainable. Check "
+            return Problem("wrong", "After your function nothing in the base is trainable. Check "
                            "base.trainable: while it is False, the layers inside stay frozen whatever their own flags.")
         bn = [n for n in got if isinstance(base.get_layer(n), keras.layers.BatchNormalization)]
         if bn:
-            return Problem("bn_trainable", f"The BatchNormalization layer {bn[0]!r} is trainable: freeze every "
+            return Problem("wrong", f"The BatchNormalization layer {bn[0]!r} is trainable: freeze every "
                            f"BatchNormalization layer (layer.trainable = False).")
         early = [n for n in got if order.index(n) < order.index(first)]
         if early:
-            return Problem("too_many", f"{early[0]!r} comes before {first!r} but is trainable: only {first!r} and the "
+            return Problem("wrong", f"{early[0]!r} comes before {first!r} but is trainable: only {first!r} and the "
                            f"layers after it should be.")
         missing = [n for n in want if n not in got]
-        return Problem("too_few", f"{missing[0]!r} should be trainable: it is {first!r} or comes after it.")
+        return Problem("wrong", f"{missing[0]!r} should be trainable: it is {first!r} or comes after it.")
 
 
 _PHOTO_FILES = {}
