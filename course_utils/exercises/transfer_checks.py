@@ -314,6 +314,7 @@ class PredictPhoto(Exercise):
 
     def _evaluate_photos(self, answer):
         files = photo_files()
+        answers = {}  # the answer's outcome on each test photo, computed when a diagnosis needs it
         for path in files:
             outcome = call_with_time_limit(answer, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0)
             if outcome.error is not None and isinstance(outcome.error, NotImplementedError):
@@ -326,7 +327,6 @@ class PredictPhoto(Exercise):
                     f"{PHOTO_CLASSES}): "
             # A catalogued mistake is recognised only if it behaves like the answer on every test photo: on one
             # photo, different mistakes can give the same (saturated) prediction.
-            answers = {}
 
             def behaves_like(wrong, path=path, got=got):
                 if not _same(_outcome(wrong, path), got):
