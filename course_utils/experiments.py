@@ -1,0 +1,304 @@
+"""Controlled experiments of notebook 05: one small CNN trained identically under each regulariser, and a
+weight-scale sweep with and without BatchNorm.
+
+- ``split_validation(x, y, n_val, seed)``: a validation split taken from the *training* data.
+- ``small_cnn(dropout, l2, augment)``: Conv(32) - Pool - Conv(64) - Pool - Flatten - [Dropout] - Dense(128) -
+  [Dropout] - Dense(10), the same network for every variant; ``augmentation()``: the preprocessing layers.
+- ``REGULARISERS``: the variants (none, dropout, L2, decoupled weight decay, augmentation, early stopping).
+- ``train_variant`` / ``regularisation_study`` / ``summarise``: train, measure train vs validation accuracy and
+  the gap over seeds, and say which differences are within noise. ``plot_regularisation``: the figure.
+- ``weight_scale_sweep`` / ``plot_weight_scale_sweep``: ``blocks.deep_cnn`` with every kernel scaled by a gain,
+  with and without BatchNorm (cs231n's experiment, on convolutions).
+
+Keras is imported inside the functions, never at ``import course_utils``.
+"""
+
+import math
+import time
+
+import numpy as np
+
+# name -> settings for train_variant; "combined" is assembled from what helped (see combine()).
+REGULARISERS = {
+    "none": {},
+    "dropout": {"dropout": 0.5},
+    "L2": {"l2": 1e-3},
+    "weight decay": {"weight_decay": 0.1},
+    "augmentation": {"augment": True},
+    "early stopping": {"early_stopping": True},
+}
+SETTINGS = ("dropout", "l2", "weight_decay", "augment", "early_stopping")
+
+
+def _keras():
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
+def split_validation(x, y, n_val, seed=0):
+    """``(x_fit, y_fit), (x_val, y_val)``: ``n_val`` random examples held out of the training data.
+
+    Decisions (which regulariser, how many epochs) are made on the validation split; the test set is used
+    once, at the end. ``n_val`` may be a count or a fraction (0 < n_val < 1).
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length; got {len(x)} images and {len(y)} labels.")
+    if isinstance(n_val, float) and 0 < n_val < 1:
+        n_val = int(round(n_val * len(x)))
+    if isinstance(n_val, bool) or not isinstance(n_val, (int, np.integer)) or not 0 < n_val < len(x):
+        raise ValueError(f"n_val must be between 1 and {len(x) - 1} images (or a fraction); got {n_val!r}.")
+    order = np.random.default_rng(seed).permutation(len(x))
+    val, fit = order[:n_val], order[n_val:]
+    return (x[fit], y[fit]), (x[val], y[val])
+
+
+def augmentation(seed=None):
+    """Random horizontal flips and shifts of up to 10% (2.8 px), as Keras layers: active only in training.
+
+    A flipped shirt is still a shirt, so flips are label-preserving for clothing (not for digits: a
+    mirrored 2 is no 2). Returns a list of layers to put at the start of a model.
+    """
+    keras = _keras()
+    return [keras.layers.RandomFlip("horizontal", seed=seed, name="aug_flip"),
+            keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed, name="aug_shift")]
+
+
+def small_cnn(dropout=0.0, l2=0.0, augment=False, input_shape=(28, 28, 1), name="small_cnn"):
+    """The regularisation study's network: [augmentation] - Conv(32, 3x3) - MaxPool - Conv(64, 3x3) - MaxPool -
+    Flatten - [Dropout] - Dense(128) - [Dropout] - Dense(10, softmax): 225,034 parameters (as 03's model (b)).
+
+    ``dropout``: rate of both Dropout layers (0: none); ``l2``: L2 penalty factor on every kernel (0: none);
+    ``augment``: start with ``augmentation()``.
+    """
+    keras = _keras()
+    layers = keras.layers
+    reg = keras.regularizers.L2(l2) if l2 else None
+    stack = [keras.Input(input_shape)]
+    if augment:
+        stack += augmentation()
+    stack += [layers.Conv2D(32, 3, activation="relu", kernel_regularizer=reg, name="conv1"),
+              layers.MaxPooling2D(2, name="pool1"),
+              layers.Conv2D(64, 3, activation="relu", kernel_regularizer=reg, name="conv2"),
+              layers.MaxPooling2D(2, name="pool2"),
+              layers.Flatten(name="flatten")]
+    if dropout:
+        stack.append(layers.Dropout(dropout, name="dropout1"))
+    stack.append(layers.Dense(128, activation="relu", kernel_regularizer=reg, name="dense"))
+    if dropout:
+        stack.append(layers.Dropout(dropout, name="dropout2"))
+    stack.append(layers.Dense(10, activation="softmax", kernel_regularizer=reg, name="output"))
+    return keras.Sequential(stack, name=name)
+
+
+def _check_settings(settings):
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"Unknown setting(s) {sorted(unknown)}; use {', '.join(SETTINGS)}.")
+
+
+def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=32, learning_rate=1e-3, seed=0,
+                  patience=5, callbacks=()):
+    """Train ``small_cnn`` under ``settings`` (a dict of ``REGULARISERS``) and measure it.
+
+    Every variant gets the same data, epochs, batch size, seed and optimizer: Adam, or AdamW when
+    ``settings`` has a ``weight_decay``. ``early_stopping``: stop when the validation loss has not improved for
+    ``patience`` epochs and restore the best weights. Train and validation accuracy are both measured after
+    training in inference mode (dropout and augmentation off), so the gap compares like with like.
+    Returns ``{"train_acc", "val_acc", "gap", "epochs", "seconds", "history"}``.
+    """
+    keras = _keras()
+    settings = dict(settings)
+    _check_settings(settings)
+    keras.utils.set_random_seed(seed)
+    model = small_cnn(settings.get("dropout", 0.0), settings.get("l2", 0.0), settings.get("augment", False),
+                      input_shape=tuple(np.shape(x)[1:]))
+    decay = settings.get("weight_decay", 0.0)
+    optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=decay) if decay
+                 else keras.optimizers.Adam(learning_rate))
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    calls = list(callbacks)
+    if settings.get("early_stopping"):
+        calls.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                                   restore_best_weights=True))
+    start = time.perf_counter()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=(x_val, y_val),
+                        callbacks=calls, verbose=0)
+    seconds = time.perf_counter() - start
+    train_acc = model.evaluate(x, y, batch_size=500, verbose=0)[1]
+    val_acc = model.evaluate(x_val, y_val, batch_size=500, verbose=0)[1]
+    return {"train_acc": float(train_acc), "val_acc": float(val_acc), "gap": float(train_acc - val_acc),
+            "epochs": len(history.history["loss"]), "seconds": seconds, "history": history.history}
+
+
+def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress=None, **options):
+    """``train_variant`` for every ``(name, settings)`` in ``variants`` and every seed.
+
+    Returns a list of rows ``{"variant", "seed", "train_acc", "val_acc", "gap", "epochs", "seconds"}``.
+    ``progress``: optional callable given ``(name, seed, row)`` after each run.
+    """
+    rows = []
+    for name, settings in dict(variants).items():
+        for seed in seeds:
+            result = train_variant(settings, x, y, x_val, y_val, seed=seed, **options)
+            row = {"variant": name, "seed": seed, **{k: v for k, v in result.items() if k != "history"}}
+            rows.append(row)
+            if progress is not None:
+                progress(name, seed, row)
+    return rows
+
+
+def summarise(rows, baseline="none", n_val=None):
+    """Mean and spread over seeds for each variant, and the change in validation accuracy against ``baseline``.
+
+    ``noise``: the larger of twice the standard error of the difference of means and one validation image
+    (``1 / n_val``, when given); a change smaller than that is reported as ``"within noise"``.
+    Returns a list of dicts ``{"variant", "train", "val", "val_std", "gap", "change", "noise", "verdict",
+    "seeds", "epochs"}`` in the order the variants first appear.
+    """
+    names = list(dict.fromkeys(r["variant"] for r in rows))
+    by_name = {n: [r for r in rows if r["variant"] == n] for n in names}
+    if baseline not in by_name:
+        raise ValueError(f"The baseline {baseline!r} is not among the variants {names}.")
+
+    def stats(values):
+        values = np.asarray(values, dtype=float)
+        std = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+        return float(values.mean()), std
+
+    base_mean, base_std = stats([r["val_acc"] for r in by_name[baseline]])
+    n_base = len(by_name[baseline])
+    summary = []
+    for name in names:
+        group = by_name[name]
+        val_mean, val_std = stats([r["val_acc"] for r in group])
+        spreads = [s for s in (val_std, base_std) if not math.isnan(s)]
+        pooled = max(spreads) if spreads else 0.0
+        noise = 2 * pooled * math.sqrt(1 / len(group) + 1 / n_base) if spreads else 0.0
+        if n_val:
+            noise = max(noise, 1 / n_val)
+        change = val_mean - base_mean
+        if name == baseline:
+            verdict = "baseline"
+        elif abs(change) <= noise:
+            verdict = "within noise"
+        else:
+            verdict = "helps" if change > 0 else "hurts"
+        summary.append({
+            "variant": name, "train": stats([r["train_acc"] for r in group])[0], "val": val_mean,
+            "val_std": val_std, "gap": stats([r["gap"] for r in group])[0], "change": change, "noise": noise,
+            "verdict": verdict, "seeds": len(group), "epochs": stats([r["epochs"] for r in group])[0],
+        })
+    return summary
+
+
+def combine(summary, variants=REGULARISERS):
+    """The settings of every variant whose verdict is ``"helps"``, merged into one dict (the "combined" run).
+    When none helps beyond noise, the one with the best validation accuracy is taken."""
+    helped = [row["variant"] for row in summary if row["verdict"] == "helps"]
+    if not helped:
+        others = [row for row in summary if row["verdict"] != "baseline"]
+        helped = [max(others, key=lambda row: row["val"])["variant"]] if others else []
+    merged = {}
+    for name in helped:
+        merged.update(variants[name])
+    return merged, helped
+
+
+def format_summary(summary):
+    """The summary as a text table (accuracies in %)."""
+    header = f"{'variant':<16}{'train %':>9}{'val %':>8}{'± std':>7}{'gap':>7}{'change':>8}{'noise':>7}  verdict"
+    lines = [header, "-" * len(header)]
+    for row in summary:
+        std = "" if math.isnan(row["val_std"]) else f"{100 * row['val_std']:.1f}"
+        lines.append(f"{row['variant']:<16}{100 * row['train']:>9.1f}{100 * row['val']:>8.1f}{std:>7}"
+                     f"{100 * row['gap']:>7.1f}{100 * row['change']:>+8.1f}{100 * row['noise']:>7.1f}  "
+                     f"{row['verdict']}")
+    return "\n".join(lines)
+
+
+def plot_regularisation(summary, title=None):
+    """Train vs validation accuracy per variant (bars, error bars = std over seeds) and the gap between them."""
+    from course_utils import plot
+
+    names = [row["variant"] for row in summary]
+    xs = np.arange(len(names))
+    fig, axes = plot.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 2]})
+    ax, gap_ax = axes[0]
+    train = [100 * row["train"] for row in summary]
+    val = [100 * row["val"] for row in summary]
+    err = [0 if math.isnan(row["val_std"]) else 100 * row["val_std"] for row in summary]
+    ax.bar(xs - 0.2, train, 0.4, label="train (inference mode)", color=plot.PALETTE[0])
+    ax.bar(xs + 0.2, val, 0.4, yerr=err, capsize=3, label="validation", color=plot.PALETTE[1])
+    low = min(val + train) - 5
+    ax.set(xticks=xs, ylabel="accuracy (%)", ylim=(max(0, low), 100.5), title="Train vs validation accuracy")
+    ax.set_xticklabels(names, rotation=20, ha="right")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    gaps = [100 * row["gap"] for row in summary]
+    colours = [plot.PALETTE[3] if row["verdict"] == "hurts" else plot.PALETTE[2] if row["verdict"] == "helps"
+               else "0.6" for row in summary]
+    bars = gap_ax.bar(xs, gaps, color=colours)
+    gap_ax.bar_label(bars, labels=[f"{g:.1f}" for g in gaps], fontsize=8)
+    gap_ax.set(xticks=xs, ylabel="train - validation (points)", title="The gap (colour: val. accuracy vs none)")
+    gap_ax.set_xticklabels(names, rotation=20, ha="right")
+    gap_ax.grid(axis="y", alpha=0.3)
+    gap_ax.margins(y=0.15)
+    fig.suptitle(title or "One network, one subset, identical training: only the regulariser changes")
+    fig.tight_layout()
+    return fig
+
+
+# --- weight scale with and without BatchNorm ---------------------------------------------------------
+
+def weight_scale_sweep(x, y, x_val, y_val, gains=(0.01, 0.1, 1.0, 10.0), n_blocks=3, epochs=2, batch_size=64,
+                       learning_rate=1e-3, seed=0, progress=None):
+    """Train ``blocks.deep_cnn(n_blocks, batch_norm=b, init_gain=g)`` for every gain g, with and without BN.
+
+    Every run: same data, epochs, Adam, seed. Returns rows ``{"gain", "batch_norm", "val_acc",
+    "first_loss", "last_loss"}`` (training loss of the first and last epoch; ``nan`` when it diverged).
+    """
+    keras = _keras()
+    from course_utils import blocks
+
+    rows = []
+    for batch_norm in (False, True):
+        for gain in gains:
+            keras.utils.set_random_seed(seed)
+            model = blocks.deep_cnn(n_blocks, batch_norm=batch_norm, init_gain=gain,
+                                    input_shape=tuple(np.shape(x)[1:]))
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
+            history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history
+            val_acc = model.evaluate(x_val, y_val, batch_size=500, verbose=0)[1]
+            losses = [float(v) for v in history["loss"]]
+            row = {"gain": float(gain), "batch_norm": batch_norm, "val_acc": float(val_acc),
+                   "first_loss": losses[0], "last_loss": losses[-1]}
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+    return rows
+
+
+def plot_weight_scale_sweep(rows, title=None):
+    """Validation accuracy against the initial weight scale (log axis), with and without BatchNorm."""
+    from course_utils import plot
+
+    fig, axes = plot.subplots(1, 1, figsize=(6.5, 4))
+    ax = axes[0, 0]
+    for batch_norm, colour, marker in ((False, plot.PALETTE[3], "o"), (True, plot.PALETTE[0], "s")):
+        points = sorted((r["gain"], 100 * r["val_acc"]) for r in rows if r["batch_norm"] == batch_norm)
+        if points:
+            ax.plot(*zip(*points, strict=True), marker=marker, color=colour,
+                    label="with BatchNorm" if batch_norm else "without BatchNorm")
+    ax.axhline(10, color="0.5", linestyle=":", label="chance (10 classes)")
+    ax.set(xscale="log", xlabel="initial weight scale (1 = He initialisation)", ylabel="validation accuracy (%)",
+           ylim=(0, 100), title=title or "Same network, same training: only the initial weight scale changes")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
