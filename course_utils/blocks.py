@@ -90,8 +90,8 @@ def deep_cnn(n_blocks=8, width=16, residual=False, batch_norm=True, init_gain=1.
         return layers.Conv2D(width, 3, padding="same", use_bias=not batch_norm, kernel_initializer=init,
                              name=label)(x)
 
-    def norm(x, label):
-        return layers.BatchNormalization(name=label)(x) if batch_norm else x
+    def norm(x, label):  # momentum 0.9: the moving statistics settle within a few dozen steps (short runs)
+        return layers.BatchNormalization(momentum=0.9, name=label)(x) if batch_norm else x
 
     inputs = keras.Input(input_shape, name="image")
     x = layers.ReLU(name="stem_relu")(norm(conv(inputs, "stem_conv"), "stem_bn"))

@@ -57,30 +57,29 @@ def split_validation(x, y, n_val, seed=0):
     return (x[fit], y[fit]), (x[val], y[val])
 
 
-def augmentation(seed=None):
-    """Random horizontal flips and shifts of up to 10% (2.8 px), as Keras layers: active only in training.
-
-    A flipped shirt is still a shirt, so flips are label-preserving for clothing (not for digits: a
-    mirrored 2 is no 2). Returns a list of layers to put at the start of a model.
+def augmentation(flip=True, seed=None):
+    """Random horizontal flips (``flip=True``) and shifts of up to 10% (2.8 px), as Keras layers that are
+    active only in training. A mirrored shirt is still a shirt, but a mirrored 2 is no 2: use ``flip=False``
+    for digits. Returns a list of layers to put at the start of a model.
     """
     keras = _keras()
-    return [keras.layers.RandomFlip("horizontal", seed=seed, name="aug_flip"),
-            keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed, name="aug_shift")]
+    shift = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed, name="aug_shift")
+    return ([keras.layers.RandomFlip("horizontal", seed=seed, name="aug_flip")] if flip else []) + [shift]
 
 
-def small_cnn(dropout=0.0, l2=0.0, augment=False, input_shape=(28, 28, 1), name="small_cnn"):
+def small_cnn(dropout=0.0, l2=0.0, augment=False, flip=True, input_shape=(28, 28, 1), name="small_cnn"):
     """The regularisation study's network: [augmentation] - Conv(32, 3x3) - MaxPool - Conv(64, 3x3) - MaxPool -
     Flatten - [Dropout] - Dense(128) - [Dropout] - Dense(10, softmax): 225,034 parameters (as 03's model (b)).
 
     ``dropout``: rate of both Dropout layers (0: none); ``l2``: L2 penalty factor on every kernel (0: none);
-    ``augment``: start with ``augmentation()``.
+    ``augment``: start with ``augmentation(flip)``.
     """
     keras = _keras()
     layers = keras.layers
     reg = keras.regularizers.L2(l2) if l2 else None
     stack = [keras.Input(input_shape)]
     if augment:
-        stack += augmentation()
+        stack += augmentation(flip)
     stack += [layers.Conv2D(32, 3, activation="relu", kernel_regularizer=reg, name="conv1"),
               layers.MaxPooling2D(2, name="pool1"),
               layers.Conv2D(64, 3, activation="relu", kernel_regularizer=reg, name="conv2"),
@@ -102,12 +101,13 @@ def _check_settings(settings):
 
 
 def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=32, learning_rate=1e-3, seed=0,
-                  patience=5, callbacks=()):
+                  patience=5, flip=True, callbacks=()):
     """Train ``small_cnn`` under ``settings`` (a dict of ``REGULARISERS``) and measure it.
 
     Every variant gets the same data, epochs, batch size, seed and optimizer: Adam, or AdamW when
     ``settings`` has a ``weight_decay``. ``early_stopping``: stop when the validation loss has not improved for
-    ``patience`` epochs and restore the best weights. Train and validation accuracy are both measured after
+    ``patience`` epochs and restore the best weights. ``flip``: whether augmentation may mirror the images.
+    Train and validation accuracy are both measured after
     training in inference mode (dropout and augmentation off), so the gap compares like with like.
     Returns ``{"train_acc", "val_acc", "gap", "epochs", "seconds", "history"}``.
     """
@@ -116,7 +116,7 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=32, learni
     _check_settings(settings)
     keras.utils.set_random_seed(seed)
     model = small_cnn(settings.get("dropout", 0.0), settings.get("l2", 0.0), settings.get("augment", False),
-                      input_shape=tuple(np.shape(x)[1:]))
+                      flip=flip, input_shape=tuple(np.shape(x)[1:]))
     decay = settings.get("weight_decay", 0.0)
     optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=decay) if decay
                  else keras.optimizers.Adam(learning_rate))

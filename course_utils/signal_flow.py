@@ -64,7 +64,8 @@ def layer_statistics(model, x, y, layers=None):
     layers = conv_layers(model) if layers is None else list(layers)
     if not layers:
         raise ValueError(f"The model {model.name!r} has no Conv2D layer to look at.")
-    probe = keras.Model(model.inputs, [layer.output for layer in layers] + [model.output])
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    probe = keras.Model(inputs, [layer.output for layer in layers] + [model.output])
     x = tf.convert_to_tensor(np.asarray(x, dtype="float32"))
     y = tf.convert_to_tensor(np.asarray(y).astype("int64"))
     loss_fn = keras.losses.SparseCategoricalCrossentropy()

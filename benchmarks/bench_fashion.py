@@ -1,0 +1,172 @@
+"""Notebook 05's best recipe against keras-io's ``mnist_convnet`` on full Fashion-MNIST, in the same run.
+
+Usage: ``python benchmarks/bench_fashion.py [--budget 90] [--validate] [--frontier] [--jit] [--only NAME]``
+
+- ``keras_io``: ``models.keras_io_convnet()`` with keras-io's recipe (Adam, categorical cross-entropy on one-hot
+  labels, batch 128), trained epoch after epoch while the next epoch still fits in the training-time budget
+  (``--budget`` seconds, default 90: the same budget as the recipe's target).
+- ``recipe``: ``recipes.train_fashion`` with ``recipes.RECIPE`` (a fixed number of epochs); test accuracy
+  with test-time flips (``recipes.predict_with_flips``) when ``RECIPE["test_flips"]``.
+- ``--frontier``: also the recipe with fewer and more epochs, and without its flips or label smoothing: the
+  accuracy-versus-training-time frontier. ``--jit``: also the recipe compiled with XLA (``jit_compile=True``).
+- ``--validate``: train on 54,000 images and report the accuracy on the 6,000 held-out training images instead
+  of the test set; this is the mode for choosing (the test set is for reporting, once).
+
+Data: Fashion-MNIST from ``course_utils.load_fashion_mnist()`` (Debian's ``dataset-fashion-mnist`` offline).
+Columns: accuracy, training seconds (wall time of ``fit``), CPU seconds of this process during ``fit`` (user + sys,
+all threads), CPU / 2 (the wall time to expect on an idle 2-core machine, where TensorFlow keeps both cores
+busy), epochs, and the 1-minute load average before and after. On a shared machine, wall time is inflated by
+the other processes: compare the CPU / 2 column, and re-run on an idle machine for the final numbers.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+TARGET_ACCURACY = 0.92
+TARGET_SECONDS = 90.0
+
+
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def _callbacks(keras, budget=None):
+    """A callback measuring the CPU time and wall time of ``fit``; with ``budget``, it stops training after the
+    epoch when one more epoch (as long as the longest so far) would exceed ``budget`` seconds."""
+
+    class Meter(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.cpu0, self.wall0, self.longest, self.epochs = _cpu_seconds(), time.perf_counter(), 0.0, 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs += 1
+            self.longest = max(self.longest, time.perf_counter() - self.epoch0)
+            if budget is not None and time.perf_counter() - self.wall0 + self.longest > budget:
+                self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            self.cpu = _cpu_seconds() - self.cpu0
+            self.wall = time.perf_counter() - self.wall0
+
+    return Meter()
+
+
+def run_keras_io(x, y, x_eval, y_eval, budget, max_epochs=50):
+    """keras-io's recipe, trained while the budget lasts; returns a result dict."""
+    import keras
+
+    from course_utils import models
+
+    keras.utils.set_random_seed(0)
+    model = models.compile_for(models.keras_io_convnet(), labels="onehot")
+    meter = _callbacks(keras, budget)
+    load = _load()
+    model.fit(x, keras.utils.to_categorical(y, 10), batch_size=128, epochs=max_epochs, callbacks=[meter], verbose=0)
+    accuracy = model.evaluate(x_eval, keras.utils.to_categorical(y_eval, 10), batch_size=1000, verbose=0)[1]
+    return {"name": "keras_io", "params": model.count_params(), "epochs": meter.epochs, "accuracy": float(accuracy),
+            "seconds": meter.wall, "cpu": meter.cpu, "load": (load, _load())}
+
+
+def run_recipe(x, y, x_eval, y_eval, name="recipe", jit=False, **overrides):
+    """``recipes.train_fashion`` with ``RECIPE`` (``overrides`` change single settings); returns a result dict."""
+    import keras
+
+    from course_utils import recipes
+
+    settings = {**recipes.RECIPE, **overrides}
+    meter = _callbacks(keras)
+    load = _load()
+    train = {k: v for k, v in settings.items() if k != "test_flips"}
+    model, _, _ = recipes.train_fashion(x, y, callbacks=[meter], jit_compile=jit, **train)
+    probabilities = recipes.predict(model, x_eval, test_flips=settings["test_flips"])
+    return {"name": name, "params": model.count_params(), "epochs": meter.epochs,
+            "accuracy": recipes.accuracy(probabilities, y_eval), "seconds": meter.wall, "cpu": meter.cpu,
+            "load": (load, _load())}
+
+
+def _row(result):
+    return (f"{result['name']:<26}{result['params']:>9,}{result['epochs']:>7}{result['accuracy']:>10.4f}"
+            f"{result['seconds']:>9.1f}{result['cpu']:>8.1f}{result['cpu'] / 2:>8.1f}"
+            f"{result['load'][0]:>7.1f}{result['load'][1]:>6.1f}")
+
+
+def frontier_variants(epochs):
+    """(name, overrides) for the frontier: fewer/more epochs, and without one ingredient each."""
+    variants = [(f"recipe, {e} epochs", {"epochs": e}) for e in (epochs - 2, epochs - 1, epochs + 1) if e >= 1]
+    variants += [("recipe, no flips", {"flip": False, "test_flips": False}),
+                 ("recipe, no test flips", {"test_flips": False}),
+                 ("recipe, no label smoothing", {"label_smoothing": 0.0})]
+    return variants
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=float, default=TARGET_SECONDS, help="training seconds for keras-io")
+    parser.add_argument("--validate", action="store_true", help="report accuracy on a validation split, not test")
+    parser.add_argument("--frontier", action="store_true", help="also run the recipe's variants")
+    parser.add_argument("--jit", action="store_true", help="also run the recipe with jit_compile=True (XLA)")
+    parser.add_argument("--only", choices=["keras_io", "recipe"], help="run one of the two only")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import numpy as np
+
+    import course_utils
+    from course_utils import experiments, models, recipes
+
+    data = course_utils.load_fashion_mnist()
+    (x_train, y_train), (x_test, y_test) = data
+    if args.validate:
+        (x, y), (x_eval, y_eval) = experiments.split_validation(x_train, y_train, 6_000, seed=0)
+        evaluated = "validation split (6,000 training images)"
+    else:
+        x, y, x_eval, y_eval = x_train, y_train, x_test, y_test
+        evaluated = "test set"
+    x, x_eval = models.prepare_images(x), models.prepare_images(x_eval)
+    print(f"keras {keras.__version__}, {os.cpu_count()} CPU core(s); {len(x):,} training images, accuracy on the "
+          f"{evaluated} ({len(x_eval):,}); recipe: {recipes.RECIPE}")
+    print(f"target: accuracy >= {TARGET_ACCURACY:.1%} within {TARGET_SECONDS:.0f} s of training on an idle 2-core CPU\n")
+    header = (f"{'model':<26}{'params':>9}{'epochs':>7}{'accuracy':>10}{'train s':>9}{'CPU s':>8}{'CPU/2':>8}"
+              f"{'load':>7}{'->':>6}")
+    print(header)
+    print("-" * len(header))
+    results = []
+    if args.only in (None, "recipe"):
+        results.append(run_recipe(x, y, x_eval, y_eval))
+        print(_row(results[-1]), flush=True)
+    if args.only in (None, "keras_io"):
+        results.append(run_keras_io(x, y, x_eval, y_eval, args.budget))
+        print(_row(results[-1]), flush=True)
+    if args.jit:
+        results.append(run_recipe(x, y, x_eval, y_eval, name="recipe, XLA", jit=True))
+        print(_row(results[-1]), flush=True)
+    if args.frontier:
+        for name, overrides in frontier_variants(int(recipes.RECIPE["epochs"])):
+            results.append(run_recipe(x, y, x_eval, y_eval, name=name, **overrides))
+            print(_row(results[-1]), flush=True)
+    recipe = next((r for r in results if r["name"] == "recipe"), None)
+    if recipe is not None:
+        fast_enough = recipe["cpu"] / 2 <= TARGET_SECONDS
+        print(f"\nrecipe: {recipe['accuracy']:.2%} in {recipe['seconds']:.1f} s wall ({recipe['cpu'] / 2:.1f} s CPU/2): "
+              f"accuracy target {'met' if recipe['accuracy'] >= TARGET_ACCURACY else 'NOT met'}, time target "
+              f"{'met' if fast_enough else 'NOT met'} by the CPU/2 estimate (wall time on an idle machine decides)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 ** 2 if sys.platform == "darwin" else 1024)
+    print(f"peak memory (RSS) of this process: {peak:.0f} MB")
+    del np
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
