@@ -75,8 +75,9 @@ def deep_cnn(n_blocks=8, width=16, residual=False, batch_norm=True, init_gain=1.
     Conv(width, 3x3, "same") - [BN] - ReLU - Conv(width, 3x3, "same") - [BN], followed by ReLU, with the
     block's input added before that ReLU when ``residual=True``. Head: global average pooling - Dense(softmax).
 
-    ``init_gain``: every kernel starts from a normal distribution with standard deviation
-    ``init_gain * sqrt(2 / fan_in)`` (1.0 = He initialisation); used to sweep the weight scale.
+    ``init_gain``: every convolution kernel starts from a normal distribution with standard deviation
+    ``init_gain * sqrt(2 / fan_in)`` (1.0 = He initialisation); used to sweep the weight scale. The output layer
+    keeps Keras' default initialisation, so only the convolutions' scale changes.
     """
     keras = _keras()
     layers = keras.layers
@@ -103,7 +104,7 @@ def deep_cnn(n_blocks=8, width=16, residual=False, batch_norm=True, init_gain=1.
             y = layers.Add(name=f"block{b}_add")([x, y])
         x = layers.ReLU(name=f"block{b}_relu2")(y)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", kernel_initializer=init, name="output")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="output")(x)
     kind = "residual" if residual else "plain"
     return keras.Model(inputs, outputs, name=name or f"{kind}{2 * n_blocks + 2}{'_bn' if batch_norm else ''}")
 

@@ -1,5 +1,5 @@
-"""Controlled experiments of notebook 05: one small CNN trained identically under each regulariser, and a
-weight-scale sweep with and without BatchNorm.
+"""Controlled experiments of notebook 05: one small CNN trained identically under each regulariser, and
+weight-scale and learning-rate sweeps with and without BatchNorm.
 
 - ``split_validation(x, y, n_val, seed)``: a validation split taken from the *training* data.
 - ``small_cnn(dropout, l2, augment)``: Conv(32) - Pool - Conv(64) - Pool - Flatten - [Dropout] - Dense(128) -
@@ -7,8 +7,10 @@ weight-scale sweep with and without BatchNorm.
 - ``REGULARISERS``: the variants (none, dropout, L2, decoupled weight decay, augmentation, early stopping).
 - ``train_variant`` / ``regularisation_study`` / ``summarise``: train, measure train vs validation accuracy and
   the gap over seeds, and say which differences are within noise. ``plot_regularisation``: the figure.
-- ``weight_scale_sweep`` / ``plot_weight_scale_sweep``: ``blocks.deep_cnn`` with every kernel scaled by a gain,
-  with and without BatchNorm (cs231n's experiment, on convolutions).
+- ``Reusable``: one compiled model re-initialised for each run (TensorFlow keeps every compiled graph).
+- ``initial_loss_sweep`` / ``learning_rate_sweep`` / ``plot_batch_norm_sweeps``: ``blocks.deep_cnn`` with and
+  without BatchNorm, its loss at initialisation over weight scales (cs231n's weight-scale sweep, on
+  convolutions) and its validation accuracy over learning rates.
 
 Keras is imported inside the functions, never at ``import course_utils``.
 """
@@ -100,33 +102,76 @@ def _check_settings(settings):
         raise ValueError(f"Unknown setting(s) {sorted(unknown)}; use {', '.join(SETTINGS)}.")
 
 
-def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=32, learning_rate=1e-3, seed=0,
-                  patience=5, flip=True, callbacks=()):
+class Reusable:
+    """A model compiled once and re-initialised for every run: fresh weights from ``build()`` under the run's
+    seed, and the optimizer back to its state before training.
+
+    Compiling once matters: TensorFlow keeps every compiled training graph in memory (10-30 MB each for these
+    networks), so a study of 30 runs with a new model each would use gigabytes.
+    """
+
+    def __init__(self, build, optimizer, seed=0):
+        keras = _keras()
+        keras.utils.set_random_seed(seed)
+        self.build = build
+        self.model = build()
+        self.model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        self.model.optimizer.build(self.model.trainable_variables)
+        self._start = [variable.numpy() for variable in self.model.optimizer.variables]
+
+    def reset(self, seed, build=None):
+        """The model with the weights a fresh ``(build or self.build)()`` gets under ``seed``, optimizer reset."""
+        keras = _keras()
+        keras.utils.set_random_seed(seed)
+        fresh = (build or self.build)()
+        self.model.set_weights(fresh.get_weights())
+        for variable, value in zip(self.model.optimizer.variables, self._start, strict=True):
+            variable.assign(value)
+        return self.model
+
+
+def variant_trainer(settings, input_shape=(28, 28, 1), learning_rate=1e-3, flip=True):
+    """A ``Reusable`` small_cnn for one variant: Adam, or AdamW when ``settings`` has a ``weight_decay``."""
+    keras = _keras()
+    settings = dict(settings)
+    _check_settings(settings)
+    decay = settings.get("weight_decay", 0.0)
+    optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=decay) if decay
+                 else keras.optimizers.Adam(learning_rate))
+
+    def build():
+        return small_cnn(settings.get("dropout", 0.0), settings.get("l2", 0.0), settings.get("augment", False),
+                         flip=flip, input_shape=tuple(input_shape))
+
+    return Reusable(build, optimizer)
+
+
+def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learning_rate=1e-3, seed=0,
+                  patience=5, flip=True, callbacks=(), trainer=None):
     """Train ``small_cnn`` under ``settings`` (a dict of ``REGULARISERS``) and measure it.
 
     Every variant gets the same data, epochs, batch size, seed and optimizer: Adam, or AdamW when
     ``settings`` has a ``weight_decay``. ``early_stopping``: stop when the validation loss has not improved for
-    ``patience`` epochs and restore the best weights. ``flip``: whether augmentation may mirror the images.
-    Train and validation accuracy are both measured after
-    training in inference mode (dropout and augmentation off), so the gap compares like with like.
+    ``patience`` epochs and restore the best weights (this variant alone looks at the validation split while
+    training; the others are measured on it afterwards). ``flip``: whether augmentation may mirror the images.
+    Train and validation accuracy are both measured after training in inference mode (dropout and
+    augmentation off), so the gap compares like with like. ``trainer``: a ``variant_trainer(settings)`` to reuse.
     Returns ``{"train_acc", "val_acc", "gap", "epochs", "seconds", "history"}``.
     """
     keras = _keras()
     settings = dict(settings)
     _check_settings(settings)
-    keras.utils.set_random_seed(seed)
-    model = small_cnn(settings.get("dropout", 0.0), settings.get("l2", 0.0), settings.get("augment", False),
-                      flip=flip, input_shape=tuple(np.shape(x)[1:]))
-    decay = settings.get("weight_decay", 0.0)
-    optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=decay) if decay
-                 else keras.optimizers.Adam(learning_rate))
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if trainer is None:
+        trainer = variant_trainer(settings, np.shape(x)[1:], learning_rate, flip)
+    model = trainer.reset(seed)
     calls = list(callbacks)
+    validation = None
     if settings.get("early_stopping"):
         calls.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
                                                    restore_best_weights=True))
+        validation = (x_val, y_val)
     start = time.perf_counter()
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=(x_val, y_val),
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation,
                         callbacks=calls, verbose=0)
     seconds = time.perf_counter() - start
     train_acc = model.evaluate(x, y, batch_size=500, verbose=0)[1]
@@ -135,16 +180,19 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=32, learni
             "epochs": len(history.history["loss"]), "seconds": seconds, "history": history.history}
 
 
-def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress=None, **options):
-    """``train_variant`` for every ``(name, settings)`` in ``variants`` and every seed.
+def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress=None, learning_rate=1e-3,
+                         flip=True, **options):
+    """``train_variant`` for every ``(name, settings)`` in ``variants`` and every seed (one compiled model per
+    variant, re-initialised for each seed).
 
     Returns a list of rows ``{"variant", "seed", "train_acc", "val_acc", "gap", "epochs", "seconds"}``.
     ``progress``: optional callable given ``(name, seed, row)`` after each run.
     """
     rows = []
     for name, settings in dict(variants).items():
+        trainer = variant_trainer(settings, np.shape(x)[1:], learning_rate, flip)
         for seed in seeds:
-            result = train_variant(settings, x, y, x_val, y_val, seed=seed, **options)
+            result = train_variant(settings, x, y, x_val, y_val, seed=seed, flip=flip, trainer=trainer, **options)
             row = {"variant": name, "seed": seed, **{k: v for k, v in result.items() if k != "history"}}
             rows.append(row)
             if progress is not None:
@@ -155,10 +203,11 @@ def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress
 def summarise(rows, baseline="none", n_val=None):
     """Mean and spread over seeds for each variant, and the change in validation accuracy against ``baseline``.
 
-    ``noise``: the larger of twice the standard error of the difference of means and one validation image
-    (``1 / n_val``, when given); a change smaller than that is reported as ``"within noise"``.
-    Returns a list of dicts ``{"variant", "train", "val", "val_std", "gap", "change", "noise", "verdict",
-    "seeds", "epochs"}`` in the order the variants first appear.
+    ``noise``: how large a change must be to stand out: twice the standard error of the difference of the mean
+    validation accuracies over seeds and, when ``n_val`` (the number of validation images) is given, at least
+    twice the sampling error of comparing two accuracies on ``n_val`` images, 2 * sqrt(2 p (1 - p) / n_val).
+    A smaller change is reported as ``"within noise"``. Returns a list of dicts ``{"variant", "train", "val",
+    "val_std", "gap", "change", "noise", "verdict", "seeds", "epochs"}`` in the order the variants first appear.
     """
     names = list(dict.fromkeys(r["variant"] for r in rows))
     by_name = {n: [r for r in rows if r["variant"] == n] for n in names}
@@ -177,10 +226,10 @@ def summarise(rows, baseline="none", n_val=None):
         group = by_name[name]
         val_mean, val_std = stats([r["val_acc"] for r in group])
         spreads = [s for s in (val_std, base_std) if not math.isnan(s)]
-        pooled = max(spreads) if spreads else 0.0
-        noise = 2 * pooled * math.sqrt(1 / len(group) + 1 / n_base) if spreads else 0.0
+        noise = 2 * max(spreads) * math.sqrt(1 / len(group) + 1 / n_base) if spreads else 0.0
         if n_val:
-            noise = max(noise, 1 / n_val)
+            p = min(max((val_mean + base_mean) / 2, 0.0), 1.0)
+            noise = max(noise, 2 * math.sqrt(2 * p * (1 - p) / n_val), 1 / n_val)
         change = val_mean - base_mean
         if name == baseline:
             verdict = "baseline"
@@ -232,12 +281,14 @@ def plot_regularisation(summary, title=None):
     train = [100 * row["train"] for row in summary]
     val = [100 * row["val"] for row in summary]
     err = [0 if math.isnan(row["val_std"]) else 100 * row["val_std"] for row in summary]
-    ax.bar(xs - 0.2, train, 0.4, label="train (inference mode)", color=plot.PALETTE[0])
-    ax.bar(xs + 0.2, val, 0.4, yerr=err, capsize=3, label="validation", color=plot.PALETTE[1])
+    ax.bar(xs - 0.2, train, 0.4, label="train (measured in inference mode)", color=plot.PALETTE[0])
+    ax.bar(xs + 0.2, val, 0.4, yerr=err if any(err) else None, capsize=3,
+           label="validation (error bar: std over seeds)" if any(err) else "validation", color=plot.PALETTE[1])
     low = min(val + train) - 5
-    ax.set(xticks=xs, ylabel="accuracy (%)", ylim=(max(0, low), 100.5), title="Train vs validation accuracy")
+    ax.set(xticks=xs, ylabel="accuracy (%)", ylim=(max(0, low), 100 + 0.35 * (100 - max(0, low))),
+           title="Train vs validation accuracy")
     ax.set_xticklabels(names, rotation=20, ha="right")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", ncol=2, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     gaps = [100 * row["gap"] for row in summary]
     colours = [plot.PALETTE[3] if row["verdict"] == "hurts" else plot.PALETTE[2] if row["verdict"] == "helps"
@@ -255,28 +306,52 @@ def plot_regularisation(summary, title=None):
 
 # --- weight scale with and without BatchNorm ---------------------------------------------------------
 
-def weight_scale_sweep(x, y, x_val, y_val, gains=(0.01, 0.1, 1.0, 10.0), n_blocks=3, epochs=2, batch_size=64,
-                       learning_rate=1e-3, seed=0, progress=None):
-    """Train ``blocks.deep_cnn(n_blocks, batch_norm=b, init_gain=g)`` for every gain g, with and without BN.
+def initial_loss_sweep(x, y, gains=(0.01, 0.1, 1.0, 10.0, 100.0), n_blocks=3, seed=0):
+    """The loss of ``blocks.deep_cnn(n_blocks, batch_norm=b, init_gain=g)`` at initialisation, for every gain g,
+    with and without BN: one forward pass on ``(x, y)`` in training mode, no training.
 
-    Every run: same data, epochs, Adam, seed. Returns rows ``{"gain", "batch_norm", "val_acc",
-    "first_loss", "last_loss"}`` (training loss of the first and last epoch; ``nan`` when it diverged).
+    Returns rows ``{"gain", "batch_norm", "loss", "spread"}``; ``spread`` is the standard deviation of the last
+    block's output. Chance level for 10 classes is a loss of log(10) = 2.30.
     """
     keras = _keras()
     from course_utils import blocks
 
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
     rows = []
     for batch_norm in (False, True):
         for gain in gains:
             keras.utils.set_random_seed(seed)
-            model = blocks.deep_cnn(n_blocks, batch_norm=batch_norm, init_gain=gain,
-                                    input_shape=tuple(np.shape(x)[1:]))
-            model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                          metrics=["accuracy"])
+            model = blocks.deep_cnn(n_blocks, batch_norm=batch_norm, init_gain=gain, input_shape=tuple(np.shape(x)[1:]))
+            probe = keras.Model(model.input, [model.get_layer(f"block{n_blocks}_relu2").output, model.output])
+            last, probabilities = probe(np.asarray(x, "float32"), training=True)
+            rows.append({"gain": float(gain), "batch_norm": batch_norm, "loss": float(loss_fn(y, probabilities)),
+                         "spread": float(np.std(np.asarray(last)))})
+    return rows
+
+
+def learning_rate_sweep(x, y, x_val, y_val, rates=(1e-4, 1e-3, 1e-2, 1e-1), n_blocks=3, epochs=2, batch_size=64,
+                        seed=0, progress=None):
+    """Train ``blocks.deep_cnn(n_blocks, batch_norm=b)`` (He initialisation) with Adam at every learning rate,
+    with and without BN. Every run: same data, epochs, seed. Returns rows ``{"rate", "batch_norm", "val_acc",
+    "first_loss", "last_loss"}`` (mean training loss of the first and last epoch; may be ``nan`` if it diverged).
+    """
+    keras = _keras()
+    from course_utils import blocks
+
+    shape = tuple(np.shape(x)[1:])
+    rows = []
+    for batch_norm in (False, True):
+        def build(batch_norm=batch_norm):
+            return blocks.deep_cnn(n_blocks, batch_norm=batch_norm, input_shape=shape)
+
+        trainer = Reusable(build, keras.optimizers.Adam(1e-3), seed=seed)
+        for rate in rates:
+            model = trainer.reset(seed)
+            model.optimizer.learning_rate.assign(rate)
             history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history
             val_acc = model.evaluate(x_val, y_val, batch_size=500, verbose=0)[1]
             losses = [float(v) for v in history["loss"]]
-            row = {"gain": float(gain), "batch_norm": batch_norm, "val_acc": float(val_acc),
+            row = {"rate": float(rate), "batch_norm": batch_norm, "val_acc": float(val_acc),
                    "first_loss": losses[0], "last_loss": losses[-1]}
             rows.append(row)
             if progress is not None:
@@ -284,21 +359,31 @@ def weight_scale_sweep(x, y, x_val, y_val, gains=(0.01, 0.1, 1.0, 10.0), n_block
     return rows
 
 
-def plot_weight_scale_sweep(rows, title=None):
-    """Validation accuracy against the initial weight scale (log axis), with and without BatchNorm."""
+def plot_batch_norm_sweeps(initial, rates, title=None):
+    """Two panels, with and without BatchNorm: the loss at initialisation against the weight scale, and the
+    training loss of the last epoch against the learning rate (log x axes)."""
     from course_utils import plot
 
-    fig, axes = plot.subplots(1, 1, figsize=(6.5, 4))
-    ax = axes[0, 0]
-    for batch_norm, colour, marker in ((False, plot.PALETTE[3], "o"), (True, plot.PALETTE[0], "s")):
-        points = sorted((r["gain"], 100 * r["val_acc"]) for r in rows if r["batch_norm"] == batch_norm)
+    fig, axes = plot.subplots(1, 2, figsize=(11, 4))
+    left, right = axes[0]
+    styles = ((False, plot.PALETTE[3], "o", "without BatchNorm"), (True, plot.PALETTE[0], "s", "with BatchNorm"))
+    for batch_norm, colour, marker, label in styles:
+        points = sorted((r["gain"], r["loss"]) for r in initial if r["batch_norm"] == batch_norm)
         if points:
-            ax.plot(*zip(*points, strict=True), marker=marker, color=colour,
-                    label="with BatchNorm" if batch_norm else "without BatchNorm")
-    ax.axhline(10, color="0.5", linestyle=":", label="chance (10 classes)")
-    ax.set(xscale="log", xlabel="initial weight scale (1 = He initialisation)", ylabel="validation accuracy (%)",
-           ylim=(0, 100), title=title or "Same network, same training: only the initial weight scale changes")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+            left.plot(*zip(*points, strict=True), marker=marker, color=colour, label=label)
+        points = sorted((r["rate"], r["last_loss"]) for r in rates if r["batch_norm"] == batch_norm)
+        if points:
+            right.plot(*zip(*points, strict=True), marker=marker, color=colour, label=label)
+    for ax in (left, right):
+        ax.axhline(np.log(10), color="0.5", linestyle=":", label="chance: log(10) = 2.30")
+    left.set(xscale="log", yscale="log", xlabel="initial weight scale (1 = He initialisation)",
+             ylabel="loss at initialisation", title="Before training: does the signal survive?")
+    top = max([np.log(10) * 1.3] + [r["last_loss"] for r in rates if np.isfinite(r["last_loss"])])
+    right.set(xscale="log", xlabel="Adam's learning rate (He initialisation)", ylabel="training loss, last epoch",
+              ylim=(0, min(top, 3 * np.log(10))), title="Training: which learning rates work?")
+    for ax in (left, right):
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    fig.suptitle(title or "The same 8-layer CNN with and without BatchNorm")
     fig.tight_layout()
     return fig

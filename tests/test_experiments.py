@@ -35,11 +35,11 @@ def test_summary_calls_small_differences_noise_and_large_ones_real():
     assert summary["augmentation"]["change"] == pytest.approx(0.06)
 
 
-def test_one_seed_uses_one_validation_image_as_the_noise_floor():
-    rows = _rows("none", [0.800]) + _rows("L2", [0.8004]) + _rows("dropout", [0.7])
-    summary = {row["variant"]: row for row in experiments.summarise(rows, n_val=500)}
+def test_one_seed_uses_the_sampling_error_of_the_validation_set_as_the_noise_floor():
+    rows = _rows("none", [0.80]) + _rows("L2", [0.82]) + _rows("dropout", [0.70])
+    summary = {row["variant"]: row for row in experiments.summarise(rows, n_val=1000)}
     assert math.isnan(summary["none"]["val_std"])
-    assert summary["L2"]["noise"] == pytest.approx(1 / 500)
+    assert summary["L2"]["noise"] == pytest.approx(2 * math.sqrt(2 * 0.81 * 0.19 / 1000))  # about 3.5 points
     assert summary["L2"]["verdict"] == "within noise"
     assert summary["dropout"]["verdict"] == "hurts"
 

@@ -42,3 +42,24 @@ def test_notebook_runs_in_fast_mode(path):
 
 def test_there_are_notebooks_to_test():
     assert (ROOT / "notebooks" / "00_start_here.ipynb") in NOTEBOOKS
+
+
+@pytest.mark.notebook
+def test_05_runs_on_mnist_where_no_fashion_mnist_is_reachable(tmp_path):
+    """Debian's folder hidden (an IPython startup file in the kernel), no data folder, no Keras cache, offline:
+    05 says so in one line, runs on MNIST, and its recipe still learns (flips are off for digits)."""
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-no-fashion.py").write_text(
+        "import course_utils.data\ncourse_utils.data.DEBIAN_FASHION_DIR = '/nonexistent/fashion-mnist'\n")
+    env = {"IPYTHONDIR": str(tmp_path / "ipython"), "KERAS_HOME": str(tmp_path / "keras"), "COURSE_DATA_DIR": "",
+           "COURSE_OFFLINE": "1"}
+    notebook = ROOT / "notebooks" / "05_better_cnns.ipynb"
+    result = runner.execute_notebook(notebook, tmp_path / "executed", fast=True, timeout=600, extra_env=env)
+    assert result.status == "ok", f"failed in {result.error} (executed copy: {result.executed})"
+    executed = nbformat.read(result.executed, as_version=4)
+    text = "\n".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert text.count("Fashion-MNIST is not available here") == 1
+    assert "MNIST: " in text and "Fashion-MNIST: " not in text
+    assert result.metrics["best_recipe_test_accuracy"] >= 0.85
+

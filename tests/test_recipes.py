@@ -10,8 +10,9 @@ keras = pytest.importorskip("keras")
 
 def test_fashion_net_parameters_by_formula():
     model = recipes.fashion_net()
-    # conv 9*32 and 9*32*64 without bias, BN 4*32 and 4*64; dense 1600*256 without bias, BN 4*256; out (256+1)*10
-    expected = 288 + 18_432 + 4 * 32 + 4 * 64 + 1600 * 256 + 4 * 256 + 257 * 10
+    # conv 9*32 and 9*32*64 without bias, BN 4*32 and 4*64; 13x13 -> same conv -> pool: 6*6*64 = 2304 values;
+    # dense 2304*256 without bias, BN 4*256; out (256+1)*10
+    expected = 288 + 18_432 + 4 * 32 + 4 * 64 + 2304 * 256 + 4 * 256 + 257 * 10
     assert model.count_params() == expected
     assert isinstance(model.layers[1], keras.layers.RandomFlip)
     assert not any(isinstance(l, keras.layers.RandomFlip) for l in recipes.fashion_net(flip=False).layers)

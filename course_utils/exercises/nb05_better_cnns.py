@@ -363,8 +363,11 @@ class Augmentation(_KerasFunction):
         x = _images(base.input_shape[1:], n=16)
         reference = np.asarray(base(x, training=False))
         keras.utils.set_random_seed(11)
-        first = np.asarray(new(x, training=False))
-        second = np.asarray(new.predict(x, verbose=0))
+        try:
+            first = np.asarray(new(x, training=False))
+            second = np.asarray(new.predict(x, verbose=0))
+        except Exception as err:  # noqa: BLE001 - a model that cannot run on images is reported
+            return ("error", "error", f"Calling the model your function returned raised {describe_error(err)}.")
         same = bool(first.shape == reference.shape and np.allclose(first, reference, atol=1e-5)
                     and np.allclose(second, reference, atol=1e-5))
         deterministic = bool(first.shape == second.shape and np.allclose(first, second, atol=1e-5))
@@ -568,7 +571,8 @@ class ResidualBlock(_KerasFunction):
     def _behaviour(self, function, index):
         """``(facts, detail)``: what ``function`` does on case ``index``. ``facts`` is comparable between
         answers: ``("error", type, first line)``, ``("type", name)``, ``("ok", output shape, left)`` where
-        ``left`` is what the block gives with its 3x3 kernels at zero (``"zero"``, ``"identity"``, ``"other"``);
+        ``left`` is what the block gives with its 3x3 kernels at zero (``"zero"``, ``"identity"``, ``"other"``),
+        then whether it has a 1x1 convolution, whether the 3x3 kernels change its output, and how many (up to 2);
         ``detail`` is the student's error with its line, for messages."""
         import keras
 
@@ -586,23 +590,26 @@ class ResidualBlock(_KerasFunction):
         if not isinstance(out, keras.KerasTensor):
             return ("type", type(out).__name__), ""
         got = tuple(out.shape[1:])
-        left = None
-        if len(got) == 3:
-            model = keras.Model(inputs, out)
-            for layer in model.layers:
-                kernel = getattr(layer, "kernel_size", None)
-                if kernel is not None and max(kernel) > 1:
-                    for weight in layer.weights:
-                        weight.assign(np.zeros(weight.shape, dtype=weight.dtype))
-            x = np.random.default_rng(index).normal(0.0, 1.0, (2, *shape)).astype("float32")
-            y = np.asarray(model(x, training=False))
-            if np.allclose(y, 0.0, atol=1e-6):
-                left = "zero"
-            elif y.shape == x.shape and (np.allclose(y, x, atol=1e-3) or np.allclose(y, np.maximum(x, 0), atol=1e-3)):
-                left = "identity"
-            else:
-                left = "other"
-        return ("ok", got, left), ""
+        if len(got) != 3:
+            return ("ok", got, None, None, None, None), ""
+        model = keras.Model(inputs, out)
+        x = np.random.default_rng(index).normal(0.0, 1.0, (2, *shape)).astype("float32")
+        before = np.asarray(model(x, training=False))
+        spatial = [layer for layer in model.layers
+                   if getattr(layer, "kernel_size", None) is not None and max(layer.kernel_size) > 1]
+        projection = any(getattr(layer, "kernel_size", None) == (1, 1) for layer in model.layers)
+        for layer in spatial:
+            for weight in layer.weights:
+                weight.assign(np.zeros(weight.shape, dtype=weight.dtype))
+        y = np.asarray(model(x, training=False))
+        if np.allclose(y, 0.0, atol=1e-6):
+            left = "zero"
+        elif y.shape == x.shape and (np.allclose(y, x, atol=1e-3) or np.allclose(y, np.maximum(x, 0), atol=1e-3)):
+            left = "identity"
+        else:
+            left = "other"
+        main_used = not np.allclose(before, y, atol=1e-6)
+        return ("ok", got, left, projection, main_used, min(len(spatial), 2)), ""
 
     def _known_behaviour(self, wrong, index):
         key = (id(wrong), index)
@@ -644,9 +651,19 @@ class ResidualBlock(_KerasFunction):
         if facts[1] != expected:
             return Problem("wrong_shape", f"the output has shape (batch, {', '.join(map(str, facts[1]))}), "
                            f"expected (batch, {', '.join(map(str, expected))}).")
-        if facts[2] == "zero":
+        _, _, left, projection, main_used, n_spatial = facts
+        if left == "zero":
             return Problem("wrong", "with every 3x3 kernel set to zero your block outputs 0: there is no "
                            "shortcut carrying the input (or its 1x1 projection) to the output.")
+        if not main_used:
+            return Problem("wrong", "your block's output does not depend on its 3x3 convolutions: the main path "
+                           "F(x) must be added to the shortcut, y = F(x) + shortcut.")
+        if stride == 1 and shape[-1] == filters and left != "identity" and not projection:
+            return Problem("wrong", "when nothing changes shape the shortcut is the input itself: with the 3x3 "
+                           "kernels at zero your block should give x (or ReLU(x)) back. Add x, do not subtract "
+                           "or transform it.")
+        if n_spatial < 2:
+            return Problem("wrong", "the main path needs two 3x3 convolutions (both with padding='same').")
         return None
 
 
