@@ -180,10 +180,11 @@ def build_application(name):
 
 
 def architecture_rows(build=None, progress=None):
-    """One dict per famous architecture: name, year, depth, params, MACs, published top-1, what it added.
+    """One dict per famous architecture: name, year (text), depth, params, MACs (multiply-adds per image at the
+    model's input size), published params and top-1, what it added.
 
     ``build``: the ``keras.applications`` names to build now (``None``: all of them). Each is built with
-    random weights, counted, and freed (``keras.backend.clear_session``); ResNet-50 takes about 100 MB.
+    random weights, counted, and freed (``experiments.release_memory``); ResNet-50 takes about 100 MB.
     Architectures not built get ``None`` in the counted columns. ``progress``: a callable given each name.
     """
     rows = []
@@ -193,18 +194,18 @@ def architecture_rows(build=None, progress=None):
             layers_of, shape = SPECS[arch.name]
             counted = count_layers(layers_of(), shape)
         elif build is None or arch.build in build:
-            import keras
-
             if progress is not None:
                 progress(arch.name)
+            from course_utils.experiments import release_memory
+
             model = build_application(arch.build)
             counted = count_model(model)
             del model
-            keras.backend.clear_session()
+            release_memory()
         rows.append({
-            "name": arch.name, "year": arch.year,
+            "name": arch.name, "year": str(arch.year),
             "depth": counted and counted["depth"], "params": counted and counted["params"],
-            "GMACs": counted and round(counted["macs"] / 1e9, 2), "published params": arch.published_params,
+            "MACs": counted and counted["macs"], "published params": arch.published_params,
             "top-1 %": arch.top1, "added": arch.added,
         })
     return rows

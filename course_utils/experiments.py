@@ -7,7 +7,8 @@ weight-scale and learning-rate sweeps with and without BatchNorm.
 - ``REGULARISERS``: the variants (none, dropout, L2, decoupled weight decay, augmentation, early stopping).
 - ``train_variant`` / ``regularisation_study`` / ``summarise``: train, measure train vs validation accuracy and
   the gap over seeds, and say which differences are within noise. ``plot_regularisation``: the figure.
-- ``Reusable``: one compiled model re-initialised for each run (TensorFlow keeps every compiled graph).
+- ``Reusable``: one compiled model re-initialised for each run (TensorFlow keeps every compiled graph);
+  ``release_memory()``: give back what TensorFlow keeps once an experiment is over.
 - ``initial_loss_sweep`` / ``learning_rate_sweep`` / ``plot_batch_norm_sweeps``: ``blocks.deep_cnn`` with and
   without BatchNorm, its loss at initialisation over weight scales (cs231n's weight-scale sweep, on
   convolutions) and its validation accuracy over learning rates.
@@ -39,6 +40,25 @@ def _keras():
     import keras
 
     return keras
+
+
+def release_memory():
+    """Give back memory that TensorFlow keeps after training: Keras' global state, unreferenced models and
+    their compiled graphs, and (on Linux) the free memory the C library holds on to. Models that are still
+    referenced keep working. The experiments below call it when they finish; notebooks call it before a big
+    training run (Binder gives 2 GB)."""
+    import ctypes
+    import gc
+    import sys
+
+    keras = _keras()
+    keras.backend.clear_session()
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
 
 
 def split_validation(x, y, n_val, seed=0):
@@ -130,11 +150,18 @@ class Reusable:
         return self.model
 
 
-def variant_trainer(settings, input_shape=(28, 28, 1), learning_rate=1e-3, flip=True):
-    """A ``Reusable`` small_cnn for one variant: Adam, or AdamW when ``settings`` has a ``weight_decay``."""
+def variant_trainer(settings, input_shape=(28, 28, 1), learning_rate=1e-3, flip=True, steps=None):
+    """A ``Reusable`` small_cnn for one variant: Adam, or AdamW when ``settings`` has a ``weight_decay``.
+
+    ``steps``: the number of training steps of a run; the learning rate then decays from ``learning_rate`` to 0
+    along a cosine, so that every run ends in a settled state (with a constant rate the last epoch's weights
+    jump around, and comparisons between variants drown in that noise).
+    """
     keras = _keras()
     settings = dict(settings)
     _check_settings(settings)
+    if steps:
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(steps))
     decay = settings.get("weight_decay", 0.0)
     optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=decay) if decay
                  else keras.optimizers.Adam(learning_rate))
@@ -146,12 +173,16 @@ def variant_trainer(settings, input_shape=(28, 28, 1), learning_rate=1e-3, flip=
     return Reusable(build, optimizer)
 
 
+def _steps(n_images, epochs, batch_size):
+    return int(epochs) * math.ceil(n_images / int(batch_size))
+
+
 def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learning_rate=1e-3, seed=0,
                   patience=5, flip=True, callbacks=(), trainer=None):
     """Train ``small_cnn`` under ``settings`` (a dict of ``REGULARISERS``) and measure it.
 
     Every variant gets the same data, epochs, batch size, seed and optimizer: Adam, or AdamW when
-    ``settings`` has a ``weight_decay``. ``early_stopping``: stop when the validation loss has not improved for
+    ``settings`` has a ``weight_decay``, with a learning rate decaying to 0 along a cosine. ``early_stopping``: stop when the validation loss has not improved for
     ``patience`` epochs and restore the best weights (this variant alone looks at the validation split while
     training; the others are measured on it afterwards). ``flip``: whether augmentation may mirror the images.
     Train and validation accuracy are both measured after training in inference mode (dropout and
@@ -162,7 +193,7 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learni
     settings = dict(settings)
     _check_settings(settings)
     if trainer is None:
-        trainer = variant_trainer(settings, np.shape(x)[1:], learning_rate, flip)
+        trainer = variant_trainer(settings, np.shape(x)[1:], learning_rate, flip, _steps(len(x), epochs, batch_size))
     model = trainer.reset(seed)
     calls = list(callbacks)
     validation = None
@@ -189,14 +220,17 @@ def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress
     ``progress``: optional callable given ``(name, seed, row)`` after each run.
     """
     rows = []
+    steps = _steps(len(x), options.get("epochs", 20), options.get("batch_size", 64))
     for name, settings in dict(variants).items():
-        trainer = variant_trainer(settings, np.shape(x)[1:], learning_rate, flip)
+        trainer = variant_trainer(settings, np.shape(x)[1:], learning_rate, flip, steps)
         for seed in seeds:
             result = train_variant(settings, x, y, x_val, y_val, seed=seed, flip=flip, trainer=trainer, **options)
             row = {"variant": name, "seed": seed, **{k: v for k, v in result.items() if k != "history"}}
             rows.append(row)
             if progress is not None:
                 progress(name, seed, row)
+        del trainer
+        release_memory()
     return rows
 
 
@@ -246,16 +280,19 @@ def summarise(rows, baseline="none", n_val=None):
 
 
 def combine(summary, variants=REGULARISERS):
-    """The settings of every variant whose verdict is ``"helps"``, merged into one dict (the "combined" run).
-    When none helps beyond noise, the one with the best validation accuracy is taken."""
-    helped = [row["variant"] for row in summary if row["verdict"] == "helps"]
-    if not helped:
-        others = [row for row in summary if row["verdict"] != "baseline"]
-        helped = [max(others, key=lambda row: row["val"])["variant"]] if others else []
+    """``(settings, names)``: the regularisers to train together. Those whose verdict is ``"helps"``; when none
+    stands out from the noise, those whose mean change is positive; when none is positive, the two with the best
+    validation accuracy. Their settings are merged into one dict."""
+    others = [row for row in summary if row["verdict"] != "baseline" and row["variant"] in variants]
+    chosen = [row["variant"] for row in others if row["verdict"] == "helps"]
+    if not chosen:
+        chosen = [row["variant"] for row in others if row["change"] > 0]
+    if not chosen:
+        chosen = [row["variant"] for row in sorted(others, key=lambda row: -row["val"])[:2]]
     merged = {}
-    for name in helped:
+    for name in chosen:
         merged.update(variants[name])
-    return merged, helped
+    return merged, chosen
 
 
 def format_summary(summary):
@@ -356,6 +393,8 @@ def learning_rate_sweep(x, y, x_val, y_val, rates=(1e-4, 1e-3, 1e-2, 1e-1), n_bl
             rows.append(row)
             if progress is not None:
                 progress(row)
+        del trainer, model
+        release_memory()
     return rows
 
 

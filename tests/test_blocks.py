@@ -48,10 +48,10 @@ def test_the_tutorial_block_fails_with_the_shape_error_the_notebook_explains():
 def test_deep_cnn_has_the_same_depth_and_parameters_with_or_without_shortcuts():
     plain, residual = blocks.deep_cnn(3, residual=False), blocks.deep_cnn(3, residual=True)
     assert plain.count_params() == residual.count_params()
-    weight_layers = [l for l in plain.layers if isinstance(l, (keras.layers.Conv2D, keras.layers.Dense))]
+    weight_layers = [layer for layer in plain.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
     assert len(weight_layers) == 2 * 3 + 2
-    assert any(isinstance(l, keras.layers.Add) for l in residual.layers)
-    assert not any(isinstance(l, keras.layers.Add) for l in plain.layers)
+    assert any(isinstance(layer, keras.layers.Add) for layer in residual.layers)
+    assert not any(isinstance(layer, keras.layers.Add) for layer in plain.layers)
 
 
 def test_deep_cnn_init_gain_scales_the_kernels():

@@ -51,7 +51,10 @@ def test_combine_merges_the_settings_of_what_helped_or_takes_the_best():
     assert parts == ["dropout", "augmentation"]
     assert settings == {"dropout": 0.5, "augment": True}
     flat = _rows("none", [0.80, 0.80]) + _rows("L2", [0.801, 0.80]) + _rows("dropout", [0.79, 0.80])
-    assert experiments.combine(experiments.summarise(flat))[1] == ["L2"]
+    assert experiments.combine(experiments.summarise(flat, n_val=1000))[1] == ["L2"]  # positive, within noise
+    worse = _rows("none", [0.80, 0.80]) + _rows("L2", [0.78, 0.78]) + _rows("dropout", [0.79, 0.79]) + \
+        _rows("augmentation", [0.70, 0.71])
+    assert experiments.combine(experiments.summarise(worse))[1] == ["dropout", "L2"]  # the two best
 
 
 def test_summary_needs_the_baseline_and_the_table_prints_every_variant():

@@ -15,7 +15,7 @@ def test_fashion_net_parameters_by_formula():
     expected = 288 + 18_432 + 4 * 32 + 4 * 64 + 2304 * 256 + 4 * 256 + 257 * 10
     assert model.count_params() == expected
     assert isinstance(model.layers[1], keras.layers.RandomFlip)
-    assert not any(isinstance(l, keras.layers.RandomFlip) for l in recipes.fashion_net(flip=False).layers)
+    assert not any(isinstance(layer, keras.layers.RandomFlip) for layer in recipes.fashion_net(flip=False).layers)
 
 
 def test_train_fashion_overrides_the_recipe_and_refuses_unknown_settings():

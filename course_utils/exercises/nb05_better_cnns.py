@@ -747,11 +747,13 @@ EXERCISES = [
     ),
     Choice(
         "gap_fix", GAP_OPTIONS, GAP_ANSWER,
-        title="1,000 training images: 99.8% train, 86% validation, validation loss rising. What closes the gap?",
+        title="1,000 training images: 99.8% train, 86% validation, validation loss rising. Which change is a "
+              "regulariser worth testing?",
         explanations=GAP_EXPLANATIONS,
         hints=[
             "The model memorises its 1,000 images. What makes memorising harder without adding data?",
-            "Of the options, only one is a regulariser that shows the model new variants of its images.",
+            "Of the options, only one is a regulariser: it shows the model new variants of its images. Whether it "
+            "helps on your data is then measured on the validation split.",
         ],
         mistakes=gap_fix_mistakes,
         alternatives=[Alternative("c", note="the option's letter"),
