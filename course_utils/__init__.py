@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "answers", "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
     "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
-    "architectures", "blocks", "experiments", "signal_flow",
+    "architectures", "blocks", "experiments", "recipes", "signal_flow",
 }
 
 # Top-level shortcuts: name -> submodule that defines it.
