@@ -324,6 +324,7 @@ def plot_regularisation(summary, title=None):
     low = min(val + train) - 5
     ax.set(xticks=xs, ylabel="accuracy (%)", ylim=(max(0, low), 100 + 0.35 * (100 - max(0, low))),
            title="Train vs validation accuracy")
+    ax.set_yticks([tick for tick in ax.get_yticks() if max(0, low) <= tick <= 100])
     ax.set_xticklabels(names, rotation=20, ha="right")
     ax.legend(loc="upper left", ncol=2, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
@@ -332,7 +333,8 @@ def plot_regularisation(summary, title=None):
                else "0.6" for row in summary]
     bars = gap_ax.bar(xs, gaps, color=colours)
     gap_ax.bar_label(bars, labels=[f"{g:.1f}" for g in gaps], fontsize=8)
-    gap_ax.set(xticks=xs, ylabel="train - validation (points)", title="The gap (colour: val. accuracy vs none)")
+    gap_ax.set(xticks=xs, ylabel="train - validation (points)",
+               title="The gap (validation vs none: red worse, green better, grey within noise)")
     gap_ax.set_xticklabels(names, rotation=20, ha="right")
     gap_ax.grid(axis="y", alpha=0.3)
     gap_ax.margins(y=0.15)

@@ -137,19 +137,28 @@ def train_fashion(x, y, validation_data=None, callbacks=None, seed=0, verbose=0,
 
 def predict(model, x, test_flips=None, batch_size=1000):
     """Class probabilities (N, 10); with ``test_flips`` (default: ``RECIPE["test_flips"]``) averaged over each
-    image and its mirror image."""
+    image and its mirror image. ``x`` may be uint8: it is converted ``batch_size`` images at a time."""
     test_flips = RECIPE["test_flips"] if test_flips is None else test_flips
     if test_flips:
         return predict_with_flips(model, x, batch_size)
-    return model.predict(_images(x), batch_size=batch_size, verbose=0)
+    return _probabilities(model, x, batch_size)
+
+
+def _probabilities(model, x, batch_size=1000, mirror=False):
+    """``model``'s probabilities in inference mode, converting and calling one batch at a time (no float copy
+    of all the images, no compiled prediction graph kept in memory)."""
+    x = np.asarray(x)
+    parts = []
+    for start in range(0, len(x), batch_size):
+        chunk = _images(x[start:start + batch_size])
+        parts.append(np.asarray(model(chunk[:, :, ::-1] if mirror else chunk, training=False)))
+    return np.concatenate(parts)
 
 
 def predict_with_flips(model, x, batch_size=1000):
     """Class probabilities averaged over each image and its mirror image (test-time augmentation), (N, 10).
     Only for data where a mirror image keeps its label (clothes, not digits)."""
-    x = _images(x)
-    return (model.predict(x, batch_size=batch_size, verbose=0)
-            + model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0)) / 2
+    return (_probabilities(model, x, batch_size) + _probabilities(model, x, batch_size, mirror=True)) / 2
 
 
 def accuracy(probabilities, y):

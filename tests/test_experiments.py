@@ -95,14 +95,27 @@ def test_train_variant_measures_train_and_validation_accuracy_in_inference_mode(
     assert 1 <= result["epochs"] <= 2
 
 
-def test_weight_scale_sweep_rows_and_plot():
+def test_batch_norm_sweeps_rows_and_plot():
     pytest.importorskip("keras")
     rng = np.random.default_rng(0)
     x = rng.random((32, 28, 28, 1)).astype("float32")
     y = rng.integers(0, 10, 32)
-    rows = experiments.weight_scale_sweep(x, y, x[:8], y[:8], gains=(1.0,), n_blocks=1, epochs=1, batch_size=16)
-    assert [(r["gain"], r["batch_norm"]) for r in rows] == [(1.0, False), (1.0, True)]
-    fig = experiments.plot_weight_scale_sweep(rows)
-    assert len(fig.axes[0].lines) == 3  # with, without, chance
+    initial = experiments.initial_loss_sweep(x, y, gains=(0.1, 100.0), n_blocks=1)
+    loss = {(r["gain"], r["batch_norm"]): r["loss"] for r in initial}
+    assert loss[(100.0, False)] > 1e3 * loss[(100.0, True)]  # without BN the signal explodes
+    assert loss[(100.0, True)] == pytest.approx(np.log(10), rel=0.2)  # with BN it stays near chance
+    rates = experiments.learning_rate_sweep(x, y, x[:8], y[:8], rates=(1e-3,), n_blocks=1, epochs=1, batch_size=16)
+    assert [(r["rate"], r["batch_norm"]) for r in rates] == [(1e-3, False), (1e-3, True)]
+    fig = experiments.plot_batch_norm_sweeps(initial, rates)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3  # with, without, chance
     summary = experiments.summarise(_rows("none", [0.8]) + _rows("L2", [0.9]))
     assert len(experiments.plot_regularisation(summary).axes) == 2
+
+
+def test_release_memory_keeps_existing_models_working():
+    pytest.importorskip("keras")
+    model = experiments.small_cnn()
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    before = np.asarray(model(x, training=False))
+    experiments.release_memory()
+    assert np.allclose(model(x, training=False), before)
