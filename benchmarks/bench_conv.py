@@ -13,8 +13,11 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course from this checkout
 
 BATCH, SIZE, C_IN, C_OUT, K = 64, 28, 1, 32, 3
 

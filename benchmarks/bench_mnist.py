@@ -7,13 +7,16 @@ Usage: ``COURSE_DATA_DIR=../shared/data python benchmarks/bench_mnist.py [--full
 - recommended: ``models.train_recommended`` (random shifts, BatchNorm, dropout, AdamW, one-cycle learning
   rate), its default epochs and batch size.
 
-Data: whatever ``course_utils.load_mnist()`` finds (offline here: 5,000 training / 10,000 test digits).
+Data: whatever ``course_utils.load_mnist()`` finds (offline here: 5,000 training / 8,000 test digits; the other
+2,000 official test digits are held out for exercise checks, see ``course_utils.heldout``).
 ``--full`` asks for full MNIST (60,000 training digits) and says so when only a subset is available.
 ``--time-60k`` times the recommended model's full-MNIST recipe (3 epochs over 60,000 images) on Fashion-MNIST's
 60,000 images when full MNIST is not available: training time does not depend on what the images show (the
 accuracy printed is then Fashion-MNIST's, not MNIST's).
 Prints test accuracy, training seconds (``fit`` wall time) and accuracy per training second for each model,
 then the peak resident memory of this process. Training time depends on the machine's load: check ``uptime``.
+``--record`` saves the table where notebook 03 shows it (``course_utils/recorded/mnist.json``, or
+``mnist_60k.json`` with ``--time-60k``); record only on an idle machine.
 """
 
 import argparse
@@ -21,6 +24,9 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course from this checkout
 
 
 def _peak_rss_mb():
@@ -63,9 +69,10 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=None, help="width of the recommended model")
     parser.add_argument("--time-60k", action="store_true",
                         help="time 3 epochs over 60,000 images (Fashion-MNIST as a stand-in) for the full-MNIST recipe")
+    parser.add_argument("--record", action="store_true", help="save the results for notebook 03 (idle machine only)")
     args = parser.parse_args(argv)
     if args.time_60k:
-        return time_60k()
+        return time_60k(args.record)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
 
@@ -73,7 +80,7 @@ def main(argv=None):
     import keras
 
     import course_utils
-    from course_utils import models
+    from course_utils import models, recorded
 
     data = course_utils.load_mnist(n_train=None)
     (x_train, y_train), (x_test, y_test) = data
@@ -83,7 +90,7 @@ def main(argv=None):
     elif not args.full and len(x_train) > 5_000:
         print(f"Note: {len(x_train):,} training digits found; pass --full to say you mean it (running anyway).")
     x, xt = models.prepare_images(x_train), models.prepare_images(x_test)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = recorded.load_average()
     print(f"keras {keras.__version__}, {os.cpu_count()} CPU core(s), load average {load:.2f}; "
           f"{len(x):,} training / {len(xt):,} test digits\n")
 
@@ -95,6 +102,7 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     params = {"keras_io": models.keras_io_convnet().count_params(), "recommended": None}
+    rows = []
     for name in names:
         for _ in range(args.repeat):
             accuracy, seconds = runs[name]()
@@ -102,23 +110,47 @@ def main(argv=None):
                 params[name] = models.recommended(**({"width": args.width} if args.width else {})).count_params()
             print(f"{name:<13} {params[name]:>8,} {accuracy:>9.4f} {seconds:>8.1f} {accuracy / seconds:>8.4f}",
                   flush=True)
-    print(f"\npeak memory (RSS) of this process: {_peak_rss_mb():.0f} MB")
+            rows.append([LABELS[name], params[name], round(accuracy, 4), round(seconds, 1),
+                         round(accuracy / seconds, 4)])
+    peak = _peak_rss_mb()
+    print(f"\npeak memory (RSS) of this process: {peak:.0f} MB")
+    if args.record:
+        notes = [f"{len(x):,} training and {len(xt):,} test digits ({data.source}); both models in the same run.",
+                 f"Peak memory of the benchmark process: {peak:.0f} MB."]
+        path = recorded.save("mnist", "keras-io's mnist_convnet vs the recommended model (MNIST)",
+                             ["model", "parameters", "test accuracy", "training s", "accuracy per s"], rows,
+                             "python benchmarks/bench_mnist.py --record", load, notes)
+        print(f"recorded in {path}")
     return 0
 
 
-def time_60k():
+LABELS = {"keras_io": "keras-io mnist_convnet (15 epochs)", "recommended": "recommended (models.train_recommended)"}
+
+
+def time_60k(record=False):
     """Training time of the full-MNIST recipe, measured on 60,000 real images of the same shape."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import course_utils
-    from course_utils import models
+    from course_utils import models, recorded
 
+    load = recorded.load_average()
     (x, y), (xt, yt) = course_utils.load_fashion_mnist()
     epochs = models.recommended_epochs(len(x))
     model, _, seconds = models.train_recommended(models.prepare_images(x), y, epochs=epochs)
     accuracy = model.evaluate(models.prepare_images(xt), yt, batch_size=1000, verbose=0)[1]
     print(f"recommended, {len(x):,} images x {epochs} epochs: {seconds:.1f} s of training "
           f"(Fashion-MNIST test accuracy {accuracy:.4f}; MNIST's would differ)")
-    print(f"peak memory (RSS) of this process: {_peak_rss_mb():.0f} MB")
+    peak = _peak_rss_mb()
+    print(f"peak memory (RSS) of this process: {peak:.0f} MB")
+    if record:
+        path = recorded.save(
+            "mnist_60k", "The full-MNIST recipe's training time: 3 epochs over 60,000 images",
+            ["images", "epochs", "training s"], [[len(x), epochs, round(seconds, 1)]],
+            "python benchmarks/bench_mnist.py --time-60k --record", load,
+            ["Timed on Fashion-MNIST's 60,000 images (full MNIST is not available offline): the time does not "
+             "depend on what the images show, but the accuracy would, so none is recorded.",
+             f"Peak memory of the benchmark process: {peak:.0f} MB."])
+        print(f"recorded in {path}")
     return 0
 
 

@@ -10,10 +10,12 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "answers", "catalog", "class_progress", "cli", "conv", "data", "env", "exercises", "explain", "explorers", "links",
-    "models", "paths", "plot", "progress", "quiz", "release", "runner", "timing", "training",
+    "answers", "attribution", "catalog", "class_progress", "cli", "colab", "conv", "data", "env", "exercises",
+    "explain", "explorers", "feature_maps", "filter_ascent", "heldout", "links", "models", "paths", "plot", "progress", "quiz",
+    "recorded", "release", "runner", "startup", "timing", "training",
     "architectures", "blocks", "experiments", "recipes", "signal_flow",
 }
+_SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader
 
 # Top-level shortcuts: name -> submodule that defines it.
 _SHORTCUTS = {
@@ -26,6 +28,7 @@ _SHORTCUTS = {
     "record_metric": "training",
     "fast_mode": "paths",
     "doctor": "env",
+    "quiet_tensorflow": "startup",
 }
 
 

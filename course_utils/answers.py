@@ -4,7 +4,8 @@ An answer names a choice by, in this order:
 
 1. its text, ignoring case and spacing, including spaces around punctuation (``"(3,3,3,16)"`` is
    ``"(3, 3, 3, 16)"``) and a final full stop;
-2. its letter as shown (``"b"``, ``"B"``, ``"b)"``, ``"(b)"``);
+2. its letter as shown (``"b"``, ``"B"``, ``"b)"``, ``"(b)"``), also followed by that choice's text, as a line
+   of the listing reads (``"b) only the maximum"``; a letter and a text that name different choices name none);
 3. its value: a number or a word that exactly one choice starts with, followed by punctuation or a space
    (``3`` or ``"3"`` picks ``"3, the pool size"``; ``"same"`` picks ``"same: the output keeps its size"``).
 
@@ -19,6 +20,7 @@ import string
 
 LETTERS = string.ascii_lowercase
 _LETTER = re.compile(r"^\(?([a-z])\)?[.)]?$")
+_LETTER_AND_TEXT = re.compile(r"^\(?([a-z])[.)]\s*(.+)$")
 _LEADING = re.compile(r"^([^\s,;:()]+?)[.]?(?=[\s,;:(]|$)")
 _PUNCTUATION_SPACES = re.compile(r"\s*([,;:()\[\]{}=+*/-])\s*")
 
@@ -85,6 +87,11 @@ def match_choice(value, choices):
             found = _LETTER.match(normalize(value))
             if found and found.group(1) in LETTERS[: len(choices)]:
                 return LETTERS.index(found.group(1))
+            found = _LETTER_AND_TEXT.match(normalize(value))
+            if found and found.group(1) in LETTERS[: len(choices)]:
+                index = LETTERS.index(found.group(1))
+                if normalize(found.group(2)) == normalize(choices[index]):
+                    return index
         if isinstance(value, bool) or type(value).__name__ == "bool_":
             return None
         leading = [i for i, choice in enumerate(choices)

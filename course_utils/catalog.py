@@ -25,7 +25,7 @@ NOTEBOOKS = [
     Notebook("03_mnist_cnn.ipynb", "03 · A CNN for handwritten digits",
              "The classic MNIST CNN built, trained, measured and saved properly", 45),
     Notebook("04_visualizing_cnns.ipynb", "04 · Visualizing what a CNN learns",
-             "Filters, feature maps, saliency, Grad-CAM and occlusion", 35),
+             "Filters, feature maps, saliency, Grad-CAM and HiResCAM, occlusion", 35),
     Notebook("05_better_cnns.ipynb", "05 · Building better CNNs",
              "Initialisation, batch normalization, regularization measured, residual blocks, famous architectures",
              45),

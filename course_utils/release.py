@@ -379,7 +379,7 @@ def student_readme(result):
     from course_utils import links
 
     names = "\n".join(f"- `notebooks/{nb.path.name}`" for nb in result.notebooks)
-    install = f"{links.PACKAGE}[tf] @ git+{links.github_url()}@{links.BRANCH}"
+    install = links.pip_install_target("tf")
     return textwrap.dedent("""\
         # CNN course: your notebooks
 
@@ -419,6 +419,10 @@ def student_readme(result):
 
 # --- command line -------------------------------------------------------------------------------------------
 def _main(args):
+    if getattr(args, "nbgrader", False):
+        from course_utils import nbgrader_course
+
+        return nbgrader_course.main(args.outdir, args.notebooks)
     try:
         result = release(args.outdir, args.notebooks)
     except ReleaseError as err:
@@ -443,6 +447,9 @@ def register(subparsers):
     parser.add_argument("outdir", metavar="OUTDIR", help="folder for notebooks/, answer_key.md and README.md")
     parser.add_argument("--notebooks", metavar="DIR", default=None,
                         help="folder of source notebooks (default: the course's notebooks/)")
+    parser.add_argument("--nbgrader", action="store_true",
+                        help="write an nbgrader course folder instead: source/<notebook>/ assignments with "
+                             "autograded test cells, nbgrader_config.py, README.md")
     parser.set_defaults(func=_main)
 
 

@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from course_utils import links
+from course_utils import paths
 
-DEFAULT_NOTEBOOK_DIR = links.ROOT / "notebooks"
-DEFAULT_OUT = links.ROOT / "build" / "run"
+DEFAULT_NOTEBOOK_DIR = paths.notebooks_dir()
+DEFAULT_OUT = Path("build") / "run"  # relative: under the folder `course run` starts in, never the package
 
 
 @dataclass
@@ -131,11 +131,13 @@ def _describe_failure(err):
 
 
 def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_env=None, progress=False):
-    """Run one notebook into ``out_dir``; returns a ``RunResult`` (never raises for a failing notebook)."""
+    """Run one notebook into ``out_dir``; returns a ``RunResult`` (never raises for a failing notebook).
+
+    The kernel starts in ``out_dir``, so that nothing is ever written next to an installed notebook."""
     import nbformat
     import papermill
 
-    path, out_dir = Path(path), Path(out_dir)
+    path, out_dir = Path(path), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / path.name
     nb = nbformat.read(path, as_version=4)
@@ -145,7 +147,7 @@ def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_e
         return RunResult(path.stem, "failed", 0.0, error=f"parameters cell: {err}")
     metrics_file = Path(tempfile.mkdtemp(prefix="course-metrics-")) / "metrics.json"
     env = {"COURSE_HEADLESS": "1", "COURSE_FAST": "1" if fast else "0", "COURSE_METRICS_FILE": str(metrics_file),
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     env.update(extra_env or {})
     start, error = time.perf_counter(), None
     # papermill cannot parse `FAST = course_utils.fast_mode()` and would warn about every injected value.
@@ -153,7 +155,7 @@ def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_e
     with _environment(env), _PeakMemory() as memory:
         try:
             papermill.execute_notebook(
-                str(path), str(output), parameters=parameters, cwd=str(path.parent), kernel_name="python3",
+                str(path), str(output), parameters=parameters, cwd=str(out_dir), kernel_name="python3",
                 progress_bar=progress, log_output=False, execution_timeout=timeout,
             )
         except Exception as err:  # noqa: BLE001 - PapermillExecutionError or a kernel failure
@@ -178,14 +180,16 @@ def format_table(results):
     return "\n".join(lines + ([""] + failures if failures else []))
 
 
-def run(notebooks=None, out_dir=DEFAULT_OUT, fast=False, timeout=1800):
-    """Execute notebooks in order, print a table and write ``summary.json``; returns the results."""
-    out_dir = Path(out_dir)
-    paths = find_notebooks(notebooks)
-    if not paths:
-        raise ValueError(f"No notebooks found in {DEFAULT_NOTEBOOK_DIR}.")
+def run(notebooks=None, out_dir=DEFAULT_OUT, fast=False, timeout=1800, folder=None):
+    """Execute notebooks (from ``folder``, default: the course's own) in order, print a table and write
+    ``summary.json`` into ``out_dir``; returns the results."""
+    out_dir = Path(out_dir).resolve()
+    folder = Path(folder or DEFAULT_NOTEBOOK_DIR)
+    found = find_notebooks(notebooks, folder)
+    if not found:
+        raise ValueError(f"No notebooks found in {folder}. Pass --notebooks DIR (a folder of NN_*.ipynb files).")
     results = []
-    for path in paths:
+    for path in found:
         print(f"running {path.name} ({'fast' if fast else 'full'} parameters) ...", flush=True)
         result = execute_notebook(path, out_dir, fast=fast, timeout=timeout)
         print(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""), flush=True)

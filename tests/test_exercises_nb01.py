@@ -35,7 +35,7 @@ def test_conv2d_loop_rejects_a_flipped_kernel(ex):
     feedback = ex.conv2d_loop.evaluate(lambda image, kernel: conv.conv2d(np.asarray(image, float),
                                                                          np.asarray(kernel)[::-1, ::-1]))
     assert feedback.status == "wrong"
-    assert "differs" in feedback.message
+    assert "flipped kernel" in feedback.message and "cross-correlation" in feedback.message
 
 
 def test_conv2d_loop_rejects_an_output_one_pixel_too_small(ex):
@@ -74,7 +74,8 @@ def test_horizontal_edge_kernel_accepts_horizontal_edge_detectors(ex, kernel):
 
 
 @pytest.mark.parametrize("kernel, words", [
-    ([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "barely responds to a horizontal edge"),  # Sobel x: vertical edges
+    ([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "finds vertical edges"),  # Sobel x
+    ([[0, 0, 0], [0, 0, 0], [0, 0, 0]], "barely responds to a horizontal edge"),
     ([[0, 0, 0], [0, 1, 0], [1, 1, 1]], "add up to 0"),
     ([[-1, -1, 0], [0, 0, 0], [0, 1, 1]], "vertical edges"),
     ([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14], [15, 16]], "small 2-D array"),

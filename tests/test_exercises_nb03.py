@@ -14,8 +14,9 @@ def ex():
     return course_utils.exercises.load("03_mnist_cnn")
 
 
-def test_small_cnn_reference_has_10682_parameters():
+def test_small_cnn_reference_has_13066_parameters_by_formula():
     assert defs.build_small_cnn().count_params() == (5 * 5 * 1 + 1) * 16 + (3 * 3 * 16 + 1) * 32 + (800 + 1) * 10
+    assert defs.build_small_cnn().count_params() == 13_066
 
 
 def test_small_cnn_accepts_the_reference_model_and_builder(ex):
@@ -23,13 +24,14 @@ def test_small_cnn_accepts_the_reference_model_and_builder(ex):
     assert ex.small_cnn.evaluate(defs.build_small_cnn).correct
 
 
-def test_small_cnn_rejects_a_wrong_kernel_size_by_its_parameter_count(ex):
+def test_small_cnn_rejects_a_wrong_kernel_size_by_its_feature_map_size(ex):
     layers = keras.layers
     wrong = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(16, 3, activation="relu"),
                               layers.MaxPooling2D(2), layers.Conv2D(32, 3, activation="relu"),
                               layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax")])
     feedback = ex.small_cnn.evaluate(wrong)
-    assert feedback.status == "wrong_params"
+    assert feedback.status == "wrong_shape" and "Layer 1 (Conv2D)" in feedback.message
+    assert "spatial size differs" in feedback.message
 
 
 def test_small_cnn_rejects_a_missing_pooling_layer(ex):
@@ -45,7 +47,8 @@ def test_param_counts_right_and_wrong(ex):
     assert ex.param_counts.evaluate((18_496, 204_928)).correct
     assert ex.param_counts.evaluate([18496.0, 204928]).correct
     wrong = ex.param_counts.evaluate((18_432, 204_928))  # forgot the biases of the conv layer
-    assert wrong.status == "wrong" and "Item 0" in wrong.message
+    assert wrong.status == "wrong" and "biases of the convolution" in wrong.message
+    assert "Item 0" in ex.param_counts.evaluate((18_000, 204_928)).message  # an unknown mistake: generic
 
 
 def test_loss_for_onehot_right_and_wrong_with_explanation(ex):
@@ -66,21 +69,40 @@ def test_trained_model_rejects_an_untrained_model(ex, monkeypatch):
     keras.utils.set_random_seed(0)
     untrained = defs.build_small_cnn()
     feedback = ex.trained_model.evaluate(untrained)
-    assert feedback.status == "too_low" and "below the floor of 90%" in feedback.message
+    assert feedback.status == "wrong" and "not been trained yet" in feedback.message
 
 
-def test_trained_model_accepts_a_model_that_predicts_the_labels(ex, monkeypatch):
+class Oracle(keras.Sequential):
+    """A "model" that knows the labels of some digits (by their pixels) and guesses 0 for the others."""
+
+    def __init__(self, images, labels):
+        super().__init__([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+        self.known = {np.asarray(image, np.uint8).tobytes(): int(label) for image, label in zip(images, labels)}
+
+    def predict(self, images, **kwargs):
+        images = np.asarray(images)
+        raw = np.round(images * 255) if images.max() <= 1 else images
+        labels = [self.known.get(image.astype(np.uint8).reshape(28, 28).tobytes(), 0) for image in raw]
+        return np.eye(10, dtype="float32")[labels]
+
+
+def test_trained_model_is_scored_on_held_out_digits(ex, monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "0")
-    x, y = ex.trained_model._test_data()
+    x_held, y_held = ex.trained_model.heldout_digits()
+    x_seen, y_seen = ex.trained_model.notebook_digits()
+    everything = Oracle(np.concatenate([x_held, x_seen]), np.concatenate([y_held, y_seen]))
+    assert ex.trained_model.evaluate(everything).correct
+    memorised = Oracle(x_seen, y_seen)  # perfect on the notebook's test digits only: trained on them
+    feedback = ex.trained_model.evaluate(memorised)
+    assert feedback.status == "wrong" and "trained on the test digits" in feedback.message
+    assert "100.0% on the test digits this notebook loads" in feedback.message
 
-    onehot = np.eye(10, dtype="float32")[y]
 
-    class Oracle(keras.Sequential):  # "predicts" the true label of every test image: 100% accurate
-        def predict(self, images, **kwargs):
-            return onehot[: len(images)]
-
-    oracle = Oracle([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
-    assert ex.trained_model.evaluate(oracle).correct
+def test_the_notebook_never_holds_the_held_out_digits(ex):
+    x_held, _ = ex.trained_model.heldout_digits()
+    (x_train, _), (x_test, _) = course_utils.load_mnist(verbose=False)
+    seen = {image.tobytes() for image in np.concatenate([x_train, x_test])}
+    assert not any(image.tobytes() in seen for image in x_held)
 
 
 def test_trained_model_rejects_what_is_not_a_model_and_wrong_shapes(ex):

@@ -96,3 +96,36 @@ def test_grad_cam_from_maps_rejects_a_missing_relu_and_a_missing_mean():
     assert not ex.grad_cam_from_maps.evaluate(no_relu).correct
     assert not ex.grad_cam_from_maps.evaluate(gradient_times_maps).correct
     assert ex.grad_cam_from_maps.evaluate(ex.grad_cam_from_maps.reference).correct
+
+
+def test_a_gradient_that_is_none_is_diagnosed_as_a_missing_watch_not_a_missing_return():
+    import tensorflow as tf
+
+    def returns_the_gradient(score_model, image, class_index):
+        x = tf.convert_to_tensor(image[None])
+        with tf.GradientTape() as tape:
+            score = score_model(x)[0, class_index]
+        return tape.gradient(score, x)  # None: nothing was watched
+
+    def uses_the_gradient(score_model, image, class_index):
+        x = tf.convert_to_tensor(image[None])
+        with tf.GradientTape() as tape:
+            score = score_model(x)[0, class_index]
+        return np.abs(tape.gradient(score, x)[0].numpy()).max(axis=-1)  # TypeError: None[0]
+
+    def forgot_return(score_model, image, class_index):
+        np.abs(image).max(axis=-1)
+
+    for wrong in (returns_the_gradient, uses_the_gradient):
+        feedback = ex.saliency.evaluate(wrong)
+        assert "tape.watch(x)" in feedback.message and "forget" not in feedback.message, feedback.message
+    assert "did you forget `return`" in ex.saliency.evaluate(forgot_return).message
+
+
+def test_feature_extractor_explains_model_input_on_a_sequential_model():
+    def with_model_input(model):
+        return keras.Model(model.input, [layer.output for layer in model.layers
+                                         if isinstance(layer, keras.layers.Conv2D)])
+
+    feedback = ex.feature_extractor.evaluate(with_model_input)
+    assert "use `model.inputs`" in feedback.message

@@ -33,10 +33,16 @@ def model():
     return _tiny_cnn()
 
 
+TOP_LOGIT = 2.0  # the region image's class-0 logit: p(class 0) about 0.8, far from saturation
+
+
 @pytest.fixture(scope="module")
 def region_model():
     """Positive kernels, zero biases; the head reads only REGION of conv_b's output (weights 0 elsewhere).
-    Class 0 has positive weights there, so a bright input in the region makes class 0 win."""
+    Class 0 has positive weights there, so a bright input in the region makes class 0 win. The head is scaled
+    so that the region image's largest logit is TOP_LOGIT: its probability is well inside (0, 1) in float32,
+    so hiding part of the region changes it by far more than rounding (an unscaled head gives logits over
+    100 and p == 1.0 exactly, whatever is hidden)."""
     m = _tiny_cnn(seed=1)
     rng = np.random.default_rng(1)
     for name in ("conv_a", "conv_b"):
@@ -47,8 +53,17 @@ def region_model():
     weights = rng.normal(0, 0.3, (SIZE * SIZE * 3, N_CLASSES)).astype("float32")
     weights[:, 0] = np.abs(weights[:, 0]) + 0.5
     weights *= mask.reshape(-1, 1)
+    features = np.asarray(m.get_layer("conv_b")(m.get_layer("conv_a")(_region_image()[None]))).reshape(-1)
+    weights *= TOP_LOGIT / np.abs(features @ weights).max()  # the head is linear: logits scale with it
     m.get_layer("head").set_weights([weights, np.zeros(N_CLASSES, "float32")])
     return m
+
+
+def test_region_model_is_confident_but_not_saturated(region_model):
+    logits = explain.class_scores(region_model, _region_image())
+    assert logits.argmax() == 0 and logits[0] == pytest.approx(TOP_LOGIT, rel=1e-4)
+    p = float(np.asarray(region_model(_region_image()[None]))[0, 0])
+    assert 0.6 < p < 0.95
 
 
 def _region_image():
@@ -204,14 +219,99 @@ def test_grad_cam_uses_the_named_layer_and_resizes_smaller_maps():
     assert 0 <= cam.min() and cam.max() <= 1
 
 
+def _flatten_head_model(seed=0, head="flatten"):
+    """10x10x1 -> Conv(3, 3x3, same, relu, "conv") -> Flatten or GlobalAveragePooling -> Dense(2), linear."""
+    keras.utils.set_random_seed(seed)
+    pool = keras.layers.Flatten() if head == "flatten" else keras.layers.GlobalAveragePooling2D()
+    return keras.Sequential([
+        keras.Input(shape=(SIZE, SIZE, 1)),
+        keras.layers.Conv2D(3, 3, padding="same", activation="relu", name="conv"),
+        pool,
+        keras.layers.Dense(2, name="head"),
+    ])
+
+
+def test_hires_cam_of_a_flatten_dense_head_is_the_exact_decomposition_of_the_score():
+    model = _flatten_head_model()
+    image = _random_image(11)
+    _, signed = explain.signed_cams(model, image[None], class_indices=[1])
+    kernel, bias = model.get_layer("head").get_weights()
+    maps = np.asarray(explain.feature_extractor(model, "conv")(image[None]))[0]
+    contribution = (maps * kernel[:, 1].reshape(SIZE, SIZE, 3)).sum(axis=-1)  # each position's share of the logit
+    np.testing.assert_allclose(signed[0], contribution, rtol=1e-5, atol=1e-6)
+    logit = explain.class_scores(model, image)[1]
+    assert signed[0].sum() == pytest.approx(logit - bias[1], rel=1e-4, abs=1e-5)
+
+
+def test_grad_cam_equals_hires_cam_when_the_gradient_is_constant_per_channel():
+    model = _flatten_head_model(seed=3, head="gap")  # GAP -> Dense: d logit / d A_k = w_k / (h * w) everywhere
+    images = np.stack([_random_image(s) for s in (1, 2, 3)])
+    grad_cams, hires_cams = explain.signed_cams(model, images)
+    np.testing.assert_allclose(grad_cams, hires_cams, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(explain.grad_cam(model, images[0]), explain.hires_cam(model, images[0]), atol=1e-6)
+
+
+def test_grad_cam_can_be_blank_where_hires_cam_shows_the_evidence():
+    """A channel that fires only where its head weight is positive, with negative weights everywhere else:
+    its mean gradient is negative, so Grad-CAM (ReLU of a negatively weighted active channel) is all zero,
+    although that channel is the only reason the class score is positive."""
+    model = _flatten_head_model(seed=4)
+    kernel = np.zeros((3, 3, 1, 3), "float32")
+    kernel[1, 1, 0, 0] = 1.0  # channel 0 copies the image; channels 1 and 2 stay silent
+    model.get_layer("conv").set_weights([kernel, np.zeros(3, "float32")])
+    head = np.zeros((SIZE, SIZE, 3, 2), "float32")
+    head[:, :, 0, 0] = -1.0
+    head[4:6, 4:6, 0, 0] = 5.0  # supports class 0 on a 2x2 square, opposes it elsewhere: mean weight < 0
+    model.get_layer("head").set_weights([head.reshape(-1, 2), np.zeros(2, "float32")])
+    image = np.zeros((SIZE, SIZE, 1), "float32")
+    image[4:6, 4:6, 0] = 1.0
+    assert explain.class_scores(model, image)[0] == pytest.approx(20.0)
+    assert explain.grad_cam(model, image, class_index=0).max() == 0
+    hires = explain.hires_cam(model, image, class_index=0)
+    assert hires.max() == pytest.approx(1.0)
+    row, col = np.unravel_index(hires.argmax(), hires.shape)
+    assert 4 <= row <= 5 and 4 <= col <= 5
+
+
+def test_hires_cam_is_in_unit_range_and_peaks_in_the_region(region_model):
+    cam = explain.hires_cam(region_model, _region_image(), class_index=0)
+    assert cam.shape == (SIZE, SIZE) and cam.dtype == np.float32
+    assert cam.min() >= 0 and cam.max() == pytest.approx(1.0)
+    row, col = np.unravel_index(cam.argmax(), cam.shape)
+    assert 2 <= row <= 6 and 2 <= col <= 6
+    assert cam[0, 0] < 0.05 and cam[9, 9] < 0.05
+
+
+def test_signed_cams_match_the_single_image_maps_and_default_to_the_predicted_class(model):
+    images = np.stack([_random_image(s) for s in (20, 21)])
+    grad_cams, hires_cams = explain.signed_cams(model, images[:, :, :, 0], layer_name="conv_b", batch_size=1)
+    for i, image in enumerate(images):
+        maps, grads = explain.layer_maps_and_gradients(model, image, layer_name="conv_b")
+        np.testing.assert_allclose(grad_cams[i], (maps * grads.mean(axis=(0, 1))).sum(-1), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(hires_cams[i], (maps * grads).sum(-1), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="2 images but 1 class"):
+        explain.signed_cams(model, images, class_indices=[0])
+
+
+def test_plot_cam_comparison_draws_weights_and_both_maps(region_model):
+    fig = explain.plot_cam_comparison(region_model, _region_image(), class_index=0)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert sum("before ReLU" in t for t in titles) == 2 and sum("as shown" in t for t in titles) == 2
+    assert len(fig.axes[0].patches) == 3  # one bar per channel of conv_b
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
 # ------------------------------------------------------------------------------------ occlusion
 
 
 def test_occlusion_over_an_irrelevant_region_changes_nothing(region_model):
     occ = explain.occlusion_map(region_model, _region_image(), class_index=0, patch=2, stride=2)
     assert occ.shape == (SIZE, SIZE)
-    assert np.abs(occ[:, 8:]).max() < 1e-6 and np.abs(occ[8:, :]).max() < 1e-6  # float rounding only
-    assert occ[3:6, 3:6].min() > 0  # hiding the bright square lowers the probability of class 0
+    # patches in columns/rows 8-9 are outside the receptive field of REGION: the logits do not change at all
+    assert np.abs(occ[:, 8:]).max() < 1e-6 and np.abs(occ[8:, :]).max() < 1e-6
+    assert occ[3:6, 3:6].min() > 0.01  # hiding the bright square lowers p(class 0) by whole percents
 
 
 def test_occlusion_in_log_odds_has_the_same_sign_and_zeros(region_model):
@@ -227,6 +327,14 @@ def test_occlusion_in_log_odds_has_the_same_sign_and_zeros(region_model):
 def test_occlusion_with_fill_equal_to_the_image_changes_nothing(model):
     image = np.full((SIZE, SIZE, 1), 0.3, dtype="float32")
     np.testing.assert_allclose(explain.occlusion_map(model, image, fill=0.3), 0.0, atol=1e-6)
+
+
+def test_occlusion_positions_cover_the_image_and_the_last_patch_touches_the_border():
+    positions = explain.occlusion_positions(28, 28, patch=4, stride=2)
+    assert len(positions) == 13 * 13 and positions[-1] == (24, 24)
+    assert explain.occlusion_positions(10, 10, patch=4, stride=4) == [(r, c) for r in (0, 4, 6) for c in (0, 4, 6)]
+    with pytest.raises(ValueError, match="must fit"):
+        explain.occlusion_positions(10, 10, patch=11)
 
 
 def test_occlusion_handles_models_that_output_logits():
@@ -269,7 +377,7 @@ def test_plot_explanations_draws_four_panels_per_image_and_marks_mistakes(region
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert sum("true a, predicted a" in t for t in titles) == 1
     assert sum(t.startswith("✗ true c") for t in titles) == 1
-    assert len([ax for ax in fig.axes if ax.images]) == 8
+    assert len([ax for ax in fig.axes if ax.images]) == 10  # image, saliency, Grad-CAM, HiResCAM, occlusion
     import matplotlib.pyplot as plt
 
     plt.close(fig)

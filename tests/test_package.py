@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,13 @@ def test_every_module_is_reachable_as_an_attribute():
     names = {p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
     names |= {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
     assert names == course_utils._SUBMODULES
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    """pyproject.toml lists the packages by hand (the notebooks are mapped in as course_utils.notebooks)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(root).parts) for p in (root / "course_utils").rglob("__init__.py")}
+    assert on_disk | {"course_utils.notebooks"} == listed, "add new subpackages to [tool.setuptools] packages"

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from course_utils import progress, quiz
+from course_utils import catalog, paths, progress, quiz
 
 BANK = """\
 notebook: 09_test_notebook
@@ -113,8 +113,8 @@ def test_single_choice_wrong_answer_shows_answer_and_explanation(test_quiz, caps
     feedback = test_quiz.answer("t-single", "a")
     out = capsys.readouterr().out
     assert feedback.correct is False
-    assert "❌" in out and "The answer is: Max pooling" in out
-    assert "Max pooling keeps the maximum of each window." in out
+    assert out.startswith("✘ Not yet - t-single: The answer is: Max pooling.")
+    assert "    Why: Max pooling keeps the maximum of each window." in out
 
 
 @pytest.mark.parametrize("value", ["Min pooling", "z", 3, None, ["b"]])
@@ -134,7 +134,7 @@ def test_multiple_choice_partial_answer_names_missing_and_extra(test_quiz):
     feedback = test_quiz.answer("t-multiple", ["ReLU", "Adam"], quiet=True)
     assert feedback.correct is False and feedback.status == "partial"
     assert feedback.missing == ("softmax",) and feedback.extra == ("Adam",)
-    assert "missing: softmax" in feedback.message and "should not be selected: Adam" in feedback.message
+    assert feedback.message == "Missing: softmax. Should not be selected: Adam."
 
 
 def test_multiple_choice_all_wrong_is_wrong_not_partial(test_quiz):
@@ -185,6 +185,113 @@ def test_unknown_id_suggests_close_ids_and_does_not_raise(test_quiz, capsys):
 def test_unknown_id_without_close_match_lists_the_ids(test_quiz):
     feedback = test_quiz.answer("zzz", 1, quiet=True)
     assert "t-single, t-multiple, t-numeric, t-true-false" in feedback.message
+
+
+# ---- one answering convention (course_utils.answers) ------------------------------------------------------
+
+CONVENTION_BANK = """\
+notebook: 02_pooling
+title: Convention
+questions:
+  - id: c-pool
+    type: single
+    topic: pooling
+    prompt: How many values does a 3x3 max pooling window compare?
+    choices: ["3, the pool size", "9, the values in one window", "1 (the stride)"]
+    answer: "9, the values in one window"
+    explanation: A 3x3 window holds nine values and max pooling keeps the largest one.
+  - id: c-shape
+    type: single
+    topic: parameter counts
+    prompt: Shape of the kernel of Conv2D(16, 3) on RGB input?
+    choices: ["(3, 3, 16)", "(3, 3, 3, 16)", "(16, 3, 3, 3)"]
+    answer: "(3, 3, 3, 16)"
+    explanation: Keras stores kernels as (height, width, input channels, filters).
+  - id: c-shapes
+    type: multiple
+    topic: parameter counts
+    prompt: Which are shapes of a Conv2D(16, 3) layer's weights on RGB input?
+    choices: ["(3, 3, 3, 16)", "(16,)", "(16, 3, 3, 3)"]
+    answer: ["(3, 3, 3, 16)", "(16,)"]
+    explanation: The kernel is (3, 3, 3, 16) and the bias has one value per filter.
+"""
+
+
+@pytest.fixture
+def convention_quiz(tmp_path):
+    return quiz.load(write_bank(tmp_path, CONVENTION_BANK, "convention.yaml"))
+
+
+@pytest.mark.parametrize("value", [9, "9", 9.0, "b", "B", "(b)", "9, the values in one window",
+                                   " 9,the values in ONE window. "])
+def test_a_single_choice_is_named_by_letter_text_or_value(convention_quiz, value):
+    assert convention_quiz.answer("c-pool", value, quiet=True).correct is True
+
+
+def test_a_value_names_the_choice_it_starts_with(convention_quiz):
+    """Issue 8: the answer 3 to a choice reading "3, the pool size" is that choice (here a wrong one)."""
+    feedback = convention_quiz.answer("c-pool", 3, quiet=True)
+    assert feedback.status == "wrong" and feedback.message == "The answer is: 9, the values in one window."
+
+
+@pytest.mark.parametrize("value", ["(3,3,3,16)", "( 3, 3, 3, 16 )", "b"])
+def test_spacing_inside_a_choice_does_not_matter(convention_quiz, value):
+    assert convention_quiz.answer("c-shape", value, quiet=True).correct is True
+
+
+@pytest.mark.parametrize("value", [["(3,3,3,16)", "(16,)"], "(3,3,3,16), (16,)", "(3, 3, 3, 16),(16,)", "a, b",
+                                   "b,a", ("A", "(16,)")])
+def test_multiple_choices_with_commas_inside_are_read_whole(convention_quiz, value):
+    assert convention_quiz.answer("c-shapes", value, quiet=True).correct is True
+
+
+def test_a_multiple_text_that_names_nothing_is_explained(convention_quiz):
+    feedback = convention_quiz.answer("c-shapes", "(3, 3), x", quiet=True)
+    assert feedback.status == "invalid" and "'(3, 3)', 'x' is not among the choices" in feedback.message
+    assert convention_quiz.answer("c-shapes", " , ", quiet=True).status == "invalid"
+
+
+def test_quiz_and_choice_exercise_read_an_answer_the_same_way(convention_quiz):
+    from course_utils.exercises import Choice
+
+    question = convention_quiz.question("c-pool")
+    exercise = Choice("pool_values", list(question.choices), question.answer)
+    for value in [9, "9", "b", " 9,the values in ONE window ", 3, "c", "(c)", "x", 12, True]:
+        quiz_says = convention_quiz.answer("c-pool", value, quiet=True).correct
+        exercise_says = exercise.evaluate(value).status
+        assert (quiz_says is True) == (exercise_says == "correct"), value
+        assert (quiz_says is None) == (exercise_says in ("not_an_option", "wrong_type")), value
+
+
+# ---- one feedback display, shared with exercises --------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, status", [("b", "correct"), ("a", "wrong"), ("z", "invalid")])
+def test_feedback_is_rendered_by_the_exercises_renderer(test_quiz, value, status):
+    from course_utils.exercises.feedback import STATUSES, as_html, as_text
+
+    feedback = test_quiz.answer("t-single", value, quiet=True)
+    assert feedback.status == status and status in STATUSES
+    assert feedback.html().startswith(as_html(status, feedback.message))
+    assert feedback.text.startswith(as_text(status, f"t-single: {feedback.message}"))
+    if feedback.correct is not None:
+        assert "Max pooling keeps the maximum of each window." in feedback.html()
+
+
+def test_every_quiz_status_has_a_style_in_the_shared_table():
+    from course_utils.exercises.feedback import STATUSES
+
+    assert {"correct", "wrong", "partial", "invalid", "unknown"} <= set(STATUSES)
+    assert STATUSES["partial"][0] != STATUSES["wrong"][0] != STATUSES["correct"][0]
+
+
+def test_answering_by_id_in_a_live_notebook_shows_the_html_box(test_quiz, monkeypatch):
+    shown = []
+    monkeypatch.setattr(paths, "headless", lambda: False)
+    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
+    test_quiz.answer("t-single", "a")
+    assert len(shown) == 1 and "<code>t-single</code>: The answer is: Max pooling." in shown[0].data
+    assert "Max pooling keeps the maximum" in shown[0].data
 
 
 # ---- score and summary ------------------------------------------------------------------------------
@@ -255,67 +362,6 @@ def test_generated_values_are_in_the_record(test_quiz):
     assert f"'n': {values['n']}" in records()[0]["detail"]
 
 
-# ---- widgets ----------------------------------------------------------------------------------------------
-
-
-def test_widgets_are_driven_by_setting_values_and_clicking(test_quiz):
-    box = test_quiz.build_widgets()
-    assert len(box.children) == 2 + len(test_quiz)  # title, cards, score line
-    single = test_quiz.widgets["t-single"]
-    single["input"].value = "Max pooling"
-    single["button"].click()
-    assert "Correct!" in single["feedback"].value and "#1a7f37" in single["feedback"].value
-    assert "Max pooling keeps the maximum" in single["feedback"].value
-    assert "1/4 correct" in test_quiz.score_widget.value
-
-    boxes = test_quiz.widgets["t-multiple"]["input"].children
-    boxes[0].value = True  # ReLU only: softmax missing
-    test_quiz.widgets["t-multiple"]["button"].click()
-    assert "missing: softmax" in test_quiz.widgets["t-multiple"]["feedback"].value
-
-    numeric = test_quiz.widgets["t-numeric"]
-    numeric["input"].value = "twelve"
-    numeric["button"].click()
-    assert "is not a number" in numeric["feedback"].value
-    numeric["input"].value = str(numeric_answer(test_quiz))
-    numeric["button"].click()
-    assert "Correct!" in numeric["feedback"].value
-
-    tf = test_quiz.widgets["t-true-false"]
-    tf["input"].value = "True"
-    tf["button"].click()
-    assert "Not quite" in tf["feedback"].value and "#cf222e" in tf["feedback"].value
-    assert "2/4 correct, 4 of 4 answered" in test_quiz.score_widget.value
-    assert len(records()) == 4
-
-
-def test_widget_submit_without_a_choice_asks_to_pick_one(test_quiz):
-    test_quiz.build_widgets()
-    test_quiz.widgets["t-single"]["button"].click()
-    test_quiz.widgets["t-multiple"]["button"].click()
-    assert "Pick an answer first" in test_quiz.widgets["t-single"]["feedback"].value
-    assert "Tick at least one box" in test_quiz.widgets["t-multiple"]["feedback"].value
-    assert test_quiz.score() == (0, 0, 4) and records() == []
-
-
-def test_widget_text_is_escaped_and_code_is_formatted(tmp_path):
-    path = write_bank(tmp_path, """\
-        notebook: 01_convolution_by_hand
-        title: Escaping
-        questions:
-          - id: esc
-            type: true_false
-            topic: pooling
-            answer: true
-            prompt: "Is `a<b` shown as code?"
-            explanation: Yes, and <script> stays text.
-        """)
-    loaded = quiz.load(path)
-    loaded.build_widgets()
-    card = loaded.widgets["esc"]["card"].children[0].value
-    assert "<code>a&lt;b</code>" in card
-
-
 # ---- text fallback ----------------------------------------------------------------------------------------
 
 
@@ -356,19 +402,50 @@ def bank_of():
     return {spec.id: name for name, bank in quiz.banks().items() for spec in bank.questions}
 
 
-def test_final_quiz_mixes_the_final_bank_with_every_other_bank():
+def ready_banks():
+    """The banks of written notebooks (catalog: ready), the final bank included and the demo bank of 00 left out."""
+    return {name for name in quiz.bank_names() if catalog.find(name).ready and name != quiz.DEMO_BANK}
+
+
+def test_final_quiz_mixes_the_final_bank_with_every_ready_bank():
     final = quiz.final_quiz(n=15, seed=3)
     origin = bank_of()
     sources = Counter(origin[qid] for qid in final.ids)
     assert len(final) == 15 and len(set(final.ids)) == 15
     assert sources["07_final_quiz"] >= 5
-    assert set(sources) == set(quiz.bank_names())
+    assert set(sources) == ready_banks()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_final_quiz_draws_only_questions_on_written_notebooks(seed):
+    final = quiz.final_quiz(n=100, seed=seed)
+    assert final.questions and all(catalog.find(q.notebook).ready for q in final.questions)
+    assert "00_start_here" not in {bank_of()[qid] for qid in final.ids}
+
+
+def test_final_quiz_follows_the_catalog_when_a_notebook_becomes_ready(monkeypatch):
+    """05 and 06 are being written: once the catalog marks them ready, the final quiz draws on them."""
+    monkeypatch.setattr(catalog, "NOTEBOOKS", [nb._replace(ready=True) for nb in catalog.NOTEBOOKS])
+    final = quiz.final_quiz(n=100, seed=0)
+    assert {"05_better_cnns", "06_transfer_learning"} <= {q.notebook for q in final.questions}
+    assert "05, 06" in final.note
+
+
+def test_summary_never_sends_a_student_to_a_notebook_that_is_not_written():
+    loaded = quiz.load("05", seed=0)
+    for question in loaded.questions:
+        if question.type == "true_false":
+            loaded.answer(question.id, not question.answer, quiet=True)
+    text = str(loaded.summary())
+    assert "05_better_cnns.ipynb" not in text and "05_better_cnns (coming soon)" in text
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_final_quiz_spreads_over_topics(seed):
+    available = {spec.topic for name in ready_banks() for spec in quiz.banks()[name].questions
+                 if catalog.find(spec.notebook).ready}
     topics = Counter(question.topic for question in quiz.final_quiz(n=15, seed=seed).questions)
-    assert len(topics) >= 10 and max(topics.values()) <= 3
+    assert len(topics) >= min(10, len(available)) and max(topics.values()) <= 3
 
 
 def test_final_quiz_text_tells_to_answer_with_final(capsys):
@@ -385,9 +462,11 @@ def test_final_quiz_is_reproducible_with_a_seed_and_varies_without():
 
 def test_final_quiz_bad_n_falls_back_with_a_note(capsys):
     assert len(quiz.final_quiz(n="many", seed=0)) == 15
-    assert len(quiz.final_quiz(n=10_000, seed=0)) == sum(len(b.questions) for b in quiz.banks().values())
+    ready = sum(1 for name in ready_banks() for spec in quiz.banks()[name].questions
+                if catalog.find(spec.notebook).ready)
+    assert len(quiz.final_quiz(n=10_000, seed=0)) == ready
     out = capsys.readouterr().out
-    assert "using 15" in out and "uses all of them" in out
+    assert "using 15" in out and "the quiz uses all" in out
 
 
 def test_final_summary_points_each_missed_topic_to_its_notebook():
@@ -486,3 +565,21 @@ def test_importing_quiz_does_not_import_heavy_libraries():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
+
+
+# ---- notebook 00 has a demo quiz of its own ---------------------------------------------------------------------
+
+
+def test_notebook_00_answers_only_its_own_demo_questions():
+    """Running 00 must not record an answer to another notebook's question in every student's progress file."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    notebook = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / "00_start_here.ipynb", 4)
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    loaded = re.findall(r"quiz\.load\(\"([^\"]+)\"", code)
+    asked = re.findall(r"\.(?:ask|answer)\(\"([^\"]+)\"", code)
+    demo = {spec.id for spec in quiz.banks()[quiz.DEMO_BANK].questions}
+    assert loaded == ["00_start_here"] and asked and set(asked) <= demo

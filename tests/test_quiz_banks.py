@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from course_utils import quiz
+from course_utils import answers, quiz
 
 BANKS = quiz.banks()
 SPECS = [spec for bank in BANKS.values() for spec in bank.questions]
@@ -29,14 +29,21 @@ def by_id(question_id):
 
 
 def test_every_notebook_has_a_bank():
-    assert sorted(BANKS) == sorted(TEACHING_NOTEBOOKS | {"07_final_quiz"})
+    assert sorted(BANKS) == sorted(TEACHING_NOTEBOOKS | {"00_start_here", "07_final_quiz"})
     for name, bank in BANKS.items():
         assert bank.notebook == name and bank.title.startswith(name[:2] + " · ")
 
 
 def test_there_are_at_least_40_questions_and_7_per_bank():
     assert len(SPECS) >= 40
-    assert all(len(bank.questions) >= 7 for bank in BANKS.values())
+    assert all(len(bank.questions) >= 7 for name, bank in BANKS.items() if name != quiz.DEMO_BANK)
+
+
+def test_the_demo_bank_of_00_is_short_and_shows_every_kind_of_choice():
+    demo = BANKS[quiz.DEMO_BANK]
+    assert 2 <= len(demo.questions) <= 5
+    assert {"single", "multiple"} <= {spec.type for spec in demo.questions}
+    assert {spec.notebook for spec in demo.questions} == {"00_start_here"}
 
 
 def test_ids_are_unique_across_banks():
@@ -50,7 +57,7 @@ def test_types_are_known_and_every_type_is_used():
 
 def test_questions_point_to_a_teaching_notebook():
     """Even final-quiz questions name the notebook that teaches their topic, so summary() can send you there."""
-    assert all(spec.notebook in TEACHING_NOTEBOOKS for spec in SPECS)
+    assert all(spec.notebook in TEACHING_NOTEBOOKS for spec in SPECS if spec.source != f"{quiz.DEMO_BANK}.yaml")
 
 
 def test_every_required_topic_is_covered():
@@ -63,6 +70,14 @@ def test_single_choice_has_exactly_one_correct_answer_among_distinct_choices(spe
     assert len(set(texts)) == len(texts) >= 3
     assert not isinstance(spec.answer, list)
     assert [c for c in spec.choices if c == str(spec.answer)] == [str(spec.answer)]
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.type in ("single", "multiple")], ids=lambda s: s.id)
+def test_every_choice_is_named_by_its_text_its_letter_and_its_tidied_text(spec):
+    """The answering convention (course_utils.answers) reaches every choice of every bank."""
+    for index, choice in enumerate(spec.choices):
+        for name in (choice, "abcdefghijklmnopqrstuvwxyz"[index], f"  {choice.upper()}  ", choice.replace(", ", ",")):
+            assert answers.match_choice(name, spec.choices) == index, name
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.type == "multiple"], ids=lambda s: s.id)

@@ -85,3 +85,31 @@ def test_course_run_rejects_unknown_notebooks(notebooks, tmp_path, capsys, monke
     monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK_DIR", notebooks[0].parent)
     assert cli.main(["run", "99", "--out", str(tmp_path / "out")]) == 2
     assert "No notebook called '99'" in capsys.readouterr().err
+
+
+def test_output_goes_under_the_current_folder_by_default(notebooks, tmp_path, monkeypatch):
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert cli.main(["run", "--fast", "01", "--notebooks", str(notebooks[0].parent)]) == 0
+    assert (here / "build" / "run" / "summary.json").is_file()
+    assert (here / "build" / "run" / "01_good.ipynb").is_file()
+
+
+def test_the_kernel_starts_in_the_output_folder_not_next_to_the_notebook(tmp_path):
+    folder = tmp_path / "installed"
+    folder.mkdir()
+    path = _notebook(folder / "01_writes.ipynb", "open('stray.txt', 'w').write('x')")
+    result = runner.execute_notebook(path, tmp_path / "out", fast=True)
+    assert result.status == "ok", result.error
+    assert (tmp_path / "out" / "stray.txt").exists() and not (folder / "stray.txt").exists()
+
+
+def test_the_course_notebooks_are_found_in_a_clone():
+    from pathlib import Path
+
+    from course_utils import paths
+
+    root = Path(__file__).resolve().parent.parent
+    assert paths.notebooks_dir() == root / "notebooks"
+    assert runner.find_notebooks(["03"])[0] == root / "notebooks" / "03_mnist_cnn.ipynb"

@@ -45,14 +45,20 @@ answers that must pass::
              alternatives=[Alternative(lambda images: np.true_divide(images, 255))])
 
 ``Mistake(answer, says, message=None, status="wrong", lazy=False)``: ``says`` is what the feedback must contain;
-with a ``message`` the checker recognises the mistake by behaviour (same value; same output on the failing test
-case; same option) and shows it. ``lazy=True``: ``answer`` is a callable that makes the answer (models).
+with a ``message`` the checker recognises the mistake by behaviour (the same value; for a function, the same
+output or error on every test case; the same option) and shows it. ``lazy=True``: ``answer`` is a callable that
+makes the answer (models). The catalogues of notebooks 00-04 live in ``misconceptions/nbNN.py`` and are passed on
+as ``**catalogue.NAME``.
 
 Common options: ``title``, ``hints`` (list), ``solution`` (text; default: the reference's source),
 ``name`` (the notebook variable ``check()`` reads when called without an argument; default: the id).
 ``Function``: ``seed``, ``time_limit`` (s per call, default 10), ``rtol``, ``atol``,
 ``dtype`` (``"kind"``: float vs int vs bool must agree; ``"exact"``; ``None``), ``allow_mutation``.
-``Value``: ``rtol``, ``atol``, ``dtype``. Test new definitions with ``load("NN").verify() == []`` and one
+``Value``: ``rtol``, ``atol``, ``dtype``. ``Choice``: ``explanations``, ``read`` (turns other names of an
+option, e.g. a Keras loss object, into its text); ``show_options()`` prints the options with their letters.
+An answer passes only if it can replace the reference in the cells that follow: where the reference is a NumPy
+array, a list or a tensor fails; a subclass may convert what ``use()`` hands on (``_handed_on``).
+``dtype="exact"`` on a number: a whole number must be an int (sizes). Test new definitions with ``load("NN").verify() == []`` and one
 known-wrong answer per exercise (``exercise.evaluate(answer).status``).
 
 Solution cells use nbgrader markers (``### BEGIN SOLUTION`` / ``### END SOLUTION``); the released

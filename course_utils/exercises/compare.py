@@ -92,24 +92,27 @@ def _callable_note(got):
 _KINDS = {"b": "booleans (True/False)", "i": "integers", "u": "integers", "f": "floats", "c": "complex numbers"}
 
 
-def compare(expected, got, *, rtol=1e-5, atol=1e-8, dtype="kind", reveal=True, what="your answer"):
+def compare(expected, got, *, rtol=1e-5, atol=1e-8, dtype="kind", reveal=True, what="your answer", loose=False):
     """``None`` if ``got`` matches ``expected``, otherwise a ``Problem`` about the first difference.
 
-    ``dtype``: ``"kind"`` (float vs integer vs bool must agree), ``"exact"`` or ``None`` (ignore).
+    ``dtype``: ``"kind"`` (float vs integer vs bool must agree), ``"exact"`` (arrays: the same dtype;
+    numbers: a whole number where one is expected) or ``None`` (ignore).
     ``reveal=False`` never shows the expected value (for answers that are the solution itself).
+    Where a NumPy array is expected, only a NumPy array passes (a list or a tensor cannot replace it in the
+    cells that follow); ``loose=True`` compares the values of any array-like (to recognise mistakes).
     """
     if isinstance(expected, str):
         return _compare_text(expected, got, reveal, what)
     if isinstance(expected, (bool, np.bool_)):
         return _compare_bool(expected, got, reveal, what)
     if isinstance(expected, (numbers.Number, np.number)):
-        return _compare_number(expected, got, rtol, atol, reveal, what)
+        return _compare_number(expected, got, rtol, atol, dtype, reveal, what)
     if isinstance(expected, (tuple, list)):
-        return _compare_sequence(expected, got, rtol, atol, dtype, reveal, what)
+        return _compare_sequence(expected, got, rtol, atol, dtype, reveal, what, loose)
     if isinstance(expected, dict):
-        return _compare_dict(expected, got, rtol, atol, dtype, reveal, what)
+        return _compare_dict(expected, got, rtol, atol, dtype, reveal, what, loose)
     if isinstance(expected, np.ndarray):
-        return _compare_array(expected, got, rtol, atol, dtype, reveal, what)
+        return _compare_array(expected, got, rtol, atol, dtype, reveal, what, loose)
     if expected is None:
         if got is None:
             return None
@@ -166,18 +169,36 @@ def _as_number(got):
     return None
 
 
-def _compare_number(expected, got, rtol, atol, reveal, what):
+def _quoted_number_note(text):
+    """What to say about text given where a number is expected, in the student's own words."""
+    inner = text.strip()
+    try:
+        float(inner.replace("_", ""))
+    except ValueError:
+        return " Give a number (or an expression that computes it, such as `28 * 28`), not text in quotes."
+    return f" Remove the quotes: write {inner}, not {text!r}."
+
+
+def _compare_number(expected, got, rtol, atol, dtype, reveal, what):
     value = _as_number(got)
     if value is None:
         if isinstance(got, np.ndarray) or isinstance(got, (list, tuple)):
             shape = np.shape(got) if not isinstance(got, np.ndarray) else got.shape
             return Problem("wrong_type", f"{_cap(what)} should be a single number, but it is "
                            f"{a_type(got)} of shape {shape}. If it holds one value, use `.item()` or `[0]`.")
-        hint = " Remove the quotes: write 784, not '784'." if isinstance(got, str) else _callable_note(got)
+        hint = _quoted_number_note(got) if isinstance(got, str) else _callable_note(got)
+        if not hint and hasattr(got, "numpy") and callable(got.numpy) and getattr(got, "shape", None) == ():
+            hint = " It is a tensor holding one number: convert it with `int(...)` or `float(...)`."
         return Problem("wrong_type", f"{_cap(what)} should be a number, but it is {describe(got)} "
                        f"({a_type(got)}).{hint}")
     if isinstance(value, (complex, np.complexfloating)) and not isinstance(expected, (complex, np.complexfloating)):
         return Problem("wrong_type", f"{_cap(what)} is a complex number ({value}); a real number is expected.")
+    if (dtype == "exact" and isinstance(expected, (numbers.Integral, np.integer))
+            and not isinstance(value, (numbers.Integral, np.integer))):
+        return Problem("wrong_dtype", f"{_cap(what)} is {_num(value)}, a {type_name(value)}: a whole number (an "
+                       f"int) is expected, since sizes and counts have no fractions and `range()` or `np.zeros()` "
+                       f"reject floats. Use `//` (integer division), `math.floor`/`math.ceil` (they return ints) or "
+                       f"`int(...)`.")
     if isinstance(value, (numbers.Integral, np.integer)) and isinstance(expected, (numbers.Integral, np.integer)):
         if int(value) == int(expected):
             return None
@@ -205,7 +226,7 @@ def _wrong_number(expected, got, reveal, what):
     return Problem("wrong", f"{_cap(what)} {_num(got)} is not right yet{direction}. Try again, or ask for a hint().")
 
 
-def _compare_sequence(expected, got, rtol, atol, dtype, reveal, what):
+def _compare_sequence(expected, got, rtol, atol, dtype, reveal, what, loose=False):
     if isinstance(got, np.ndarray) and got.ndim == 1:
         got = got.tolist()
     if not isinstance(got, (tuple, list)):
@@ -218,13 +239,13 @@ def _compare_sequence(expected, got, rtol, atol, dtype, reveal, what):
                        _expected_got(expected, got, reveal))
     for index, (exp_item, got_item) in enumerate(zip(expected, got, strict=True)):
         problem = compare(exp_item, got_item, rtol=rtol, atol=atol, dtype=dtype, reveal=reveal,
-                          what=f"item {index} of {what}")
+                          what=f"item {index} of {what}", loose=loose)
         if problem:
             return problem
     return None
 
 
-def _compare_dict(expected, got, rtol, atol, dtype, reveal, what):
+def _compare_dict(expected, got, rtol, atol, dtype, reveal, what, loose=False):
     if not isinstance(got, dict):
         return Problem("wrong_type", f"{_cap(what)} should be a dict, but it is {describe(got)}.")
     missing = [key for key in expected if key not in got]
@@ -232,7 +253,7 @@ def _compare_dict(expected, got, rtol, atol, dtype, reveal, what):
         return Problem("wrong", f"{_cap(what)} is missing the key(s) {', '.join(map(safe_repr, missing))}.")
     for key in expected:
         problem = compare(expected[key], got[key], rtol=rtol, atol=atol, dtype=dtype, reveal=reveal,
-                          what=f"{what}[{key!r}]")
+                          what=f"{what}[{key!r}]", loose=loose)
         if problem:
             return problem
     return None
@@ -287,7 +308,26 @@ def _dtype_problem(expected, got, dtype, what):
     return None
 
 
-def _compare_array(expected, got, rtol, atol, dtype, reveal, what):
+def not_an_array(got, what="your answer"):
+    """A ``Problem`` when ``got`` is not a NumPy array (a list, a tensor ...), else ``None``."""
+    if isinstance(got, np.ndarray):
+        return None
+    kind = a_type(got)
+    if isinstance(got, (list, tuple)):
+        fix = ("Turn it into one with `np.array(...)`, or fill a NumPy array from the start "
+               "(`out = np.zeros(...)`).")
+    elif hasattr(got, "numpy") and callable(got.numpy):
+        fix = "Convert it with `.numpy()`."
+    else:
+        return None  # numbers, text, None ...: to_array() explains those
+    return Problem("wrong_type", f"{_cap(what)} is {kind}, but a NumPy array is expected: the cells that follow "
+                   f"use array features such as `.shape`, `.round()` and `out[i, j]` indexing. {fix}")
+
+
+def _compare_array(expected, got, rtol, atol, dtype, reveal, what, loose=False):
+    problem = None if loose or (isinstance(got, np.generic) and expected.ndim == 0) else not_an_array(got, what)
+    if problem:
+        return problem
     array, problem = to_array(got, what)
     if problem:
         return problem

@@ -61,6 +61,15 @@ class Exercise:
     def _reference_source(self):
         return ""
 
+    def _handed_on(self, answer):
+        """What ``use()`` gives the cells that follow for a correct ``answer`` (e.g. a list kernel as an array)."""
+        return answer
+
+    def solution_text(self):
+        """The reference solution as source code, binding the same name the notebook cell checks (``name``)."""
+        source = self._solution if self._solution is not None else self._reference_source()
+        return textwrap.dedent(source).strip("\n")
+
     def diagnose(self, same_as):
         """The ``Problem`` of the first catalogued mistake with a message that ``same_as(wrong_answer)`` says the
         student's answer behaves like, else ``None``. A comparison that fails counts as no match."""
@@ -138,9 +147,14 @@ class Exercise:
         return Quiet(text)
 
     def solution(self):
-        """Show the reference solution's source code and return it (as text)."""
-        source = self._solution if self._solution is not None else self._reference_source()
-        source = textwrap.dedent(source).strip("\n")
+        """Show the reference solution's source code and return it (as text); closed in graded work."""
+        from course_utils import grading
+
+        if grading.graded():
+            text = grading.closed_solution_message(self.id)
+            show_note(text, icon="🔒", label="Graded work")
+            return Quiet(text)
+        source = self.solution_text()
         show_code(f"Solution for {self.id}:", source)
         return Quiet(source)
 
@@ -156,7 +170,7 @@ class Exercise:
         self.last = feedback
         self._record(feedback)
         if feedback.correct:
-            return answer
+            return self._handed_on(answer)
         label = {"not_attempted": "not attempted yet"}.get(feedback.status, feedback.status.replace("_", " "))
         show_note(f"{self.id}: your answer does not pass yet ({label}), so the reference solution is used "
                   f"from here on. Come back to it with `ex.{self.id}.check(...)`.", icon="↪", label="Using the reference")

@@ -32,8 +32,24 @@ STATUSES = {
     "wrong_output_shape": ("✘", "Wrong output shape", "#fdecea", "#c62828"),
     "wrong_params": ("✘", "Wrong parameter count", "#fdecea", "#c62828"),
     "not_an_option": ("✘", "Not one of the options", "#fdecea", "#c62828"),
+    "wrong_activation": ("✘", "Wrong activation", "#fdecea", "#c62828"),
+    "wrong_values": ("✘", "Wrong values", "#fdecea", "#c62828"),
+    "too_low": ("✘", "Accuracy too low", "#fdecea", "#c62828"),
 }
 _INFO = ("💡", "Hint", "#e8f0fe", "#1a73e8")
+
+# Quiz answers (course_utils.quiz) use "correct" and "wrong" above and these; invalid/unknown are not counted.
+STATUSES.update({
+    "partial": ("◐", "Partly right", "#fff8e1", "#f9a825"),
+    "invalid": ("✎", "Not counted", "#fff8e1", "#f9a825"),
+    "unknown": ("?", "Unknown question", "#fff8e1", "#f9a825"),
+})
+
+
+def _style(status):
+    """The icon, label and colours of ``status``; a status missing from ``STATUSES`` looks like a wrong answer
+    (never like a blue hint: it is not correct)."""
+    return STATUSES.get(status, STATUSES["wrong"])
 
 
 @dataclass
@@ -79,7 +95,7 @@ class Quiet(str):
 
 def as_text(status, message, detail=""):
     """Plain-text rendering: ``icon label - message`` then the indented detail lines."""
-    icon, label = STATUSES.get(status, _INFO)[:2]
+    icon, label = (_style(status) if status else _INFO)[:2]
     text = f"{icon} {label} - {message}"
     if detail:
         text += "\n" + "\n".join("    " + line for line in detail.splitlines())
@@ -93,7 +109,7 @@ def _inline_code(text):
 
 def as_html(status, message, detail="", style=None):
     """A small coloured box: icon, bold label, message, optional <pre> detail."""
-    icon, label, background, border = style or STATUSES.get(status, _INFO)
+    icon, label, background, border = style or (_style(status) if status else _INFO)
     pre = (
         f'<pre style="margin:6px 0 0 0;padding:6px;background:rgba(0,0,0,0.04);color:#222;'
         f'white-space:pre-wrap">{html.escape(detail)}</pre>'
@@ -117,6 +133,11 @@ def _display_html(markup, text):
         display(HTML(markup))
     except Exception:  # noqa: BLE001 - no IPython: plain text is always possible
         print(text)
+
+
+def show_html(markup, text):
+    """Show ``markup`` (built from ``as_html``) in a live notebook, ``text`` elsewhere: what ``show_box`` does."""
+    _display_html(markup, text)
 
 
 def show_box(status, message, detail=""):

@@ -9,10 +9,12 @@ import dis
 import inspect
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +24,9 @@ from course_utils.exercises.core import Exercise, reference_source
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", "<frozen", os.path.dirname(os.__file__) + os.sep)
+_IMPORT_GRACE = 120.0  # seconds an import may run past the time limit before it is interrupted anyway
+_HEAVY_IMPORT = 20  # modules loaded by one call that make a timeout an import's fault (tensorflow: thousands)
+_UNRECOGNISED = ("not_attempted", "timeout", "wrong_signature", "mutated_input")  # diagnoses of their own
 
 
 class case:  # noqa: N801 - reads like a function in definitions: case(x, kernel, note="3x3 kernel")
@@ -53,6 +58,7 @@ class _Outcome:
     seconds: float = 0.0
     timed_out: bool = False
     warnings: list = field(default_factory=list)
+    imported: list = field(default_factory=list)  # top-level packages first imported during the call
 
 
 def call_with_time_limit(function, args, kwargs, seconds):
@@ -61,11 +67,13 @@ def call_with_time_limit(function, args, kwargs, seconds):
     outcome = _Outcome()
     previous = None
     start = time.perf_counter()
+    handler = _AlarmHandler(start + seconds + _IMPORT_GRACE) if use_alarm else None
+    modules_before = set(sys.modules)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if use_alarm:
-                previous = signal.signal(signal.SIGALRM, _raise_time_up)
+                previous = signal.signal(signal.SIGALRM, handler)
                 signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
                 outcome.value = function(*args, **kwargs)
@@ -83,11 +91,43 @@ def call_with_time_limit(function, args, kwargs, seconds):
     outcome.seconds = time.perf_counter() - start
     if seconds and outcome.seconds > seconds and outcome.error is None:
         outcome.timed_out = True
+    if outcome.timed_out:  # interrupted in an import, or after importing a heavy package (many modules)
+        loaded = Counter(name.split(".")[0] for name in set(sys.modules) - modules_before)
+        heavy = [name for name, count in loaded.most_common(1) if count >= _HEAVY_IMPORT]
+        importing = handler.importing if handler else None
+        outcome.imported = [name for name in dict.fromkeys([importing, *heavy]) if name]
     return outcome
 
 
-def _raise_time_up(signum, frame):
-    raise _TimeUp()
+class _AlarmHandler:
+    """The SIGALRM handler: stop the call, but never in the middle of an import (an interrupted
+    ``import tensorflow`` leaves half a package behind in the student's kernel); let the import finish, up to
+    ``last_resort`` (a ``time.perf_counter()`` value), and stop the call just after it. ``importing``: the
+    package it waited for."""
+
+    def __init__(self, last_resort):
+        self.last_resort = last_resort
+        self.importing = None
+
+    def __call__(self, signum, frame):
+        name = _importing(frame)
+        if name and time.perf_counter() < self.last_resort:
+            self.importing = self.importing or name
+            signal.setitimer(signal.ITIMER_REAL, 0.2)  # look again soon
+            return
+        raise _TimeUp(name or self.importing)
+
+
+def _importing(frame):
+    """The top-level package being imported when ``frame`` was interrupted (``import tensorflow`` inside the
+    student's function), or ``None``."""
+    name = None
+    while frame is not None:
+        if frame.f_code.co_name == "_find_and_load" and "importlib" in frame.f_code.co_filename:
+            found = frame.f_locals.get("name")
+            name = found if isinstance(found, str) else name  # the outermost import wins
+        frame = frame.f_back
+    return name.split(".")[0] if name else None
 
 
 def _student_frame(error):
@@ -97,6 +137,12 @@ def _student_frame(error):
     own = [f for f in frames if not any(marker in f.filename for marker in _LIBRARY_MARKERS)]
     chosen = own or frames
     return chosen[-1] if chosen else None
+
+
+def _raised_by_the_call(error):
+    """True when ``error`` was raised by the call itself (wrong arguments), not inside the called function."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return not frames or (frames[-1].filename == __file__ and frames[-1].name == "call_with_time_limit")
 
 
 def describe_error(error):
@@ -134,6 +180,18 @@ def _signature_text(function):
         return "(...)"
 
 
+def timeout_problem(outcome, limit, where="", detail=""):
+    """The ``Problem`` for a call stopped after ``limit`` seconds; when the call was importing a package for the
+    first time (``import tensorflow`` inside the function), say so: that is slow once, not a slow function."""
+    if outcome.imported:
+        names = ", ".join(outcome.imported[:3])
+        return Problem("timeout", f"Your function took longer than {limit:g} s{where}: it was importing {names} "
+                       f"for the first time, which takes a while once. Put the import in a cell of its own (e.g. "
+                       f"`import tensorflow as tf` at the top of the notebook), run it, and check again.", detail)
+    return Problem("timeout", f"Your function took longer than {limit:g} s{where} and was stopped. Look for a loop "
+                   f"that never ends, or work that NumPy can do in one vectorised step.", detail)
+
+
 class Function(Exercise):
     """The answer is a function, compared with ``reference`` on the cases that ``cases(rng)`` yields
     (``rng`` a seeded ``np.random.Generator``; each case a tuple of arguments, a ``case(...)``, or a single
@@ -155,6 +213,7 @@ class Function(Exercise):
         self.rtol, self.atol, self.dtype = rtol, atol, dtype
         self.allow_mutation = allow_mutation
         self._prepared = None
+        self._mistake_outcomes = {}  # id(mistake) -> {case index: outcome}, computed once
 
     def _reference_answer(self):
         return self.reference
@@ -185,7 +244,7 @@ class Function(Exercise):
         return self._empty_body_message()
 
     def _empty_body_message(self):
-        return (f"Write the body of your function (replace `raise NotImplementedError()`), "
+        return (f"Write the body of your function (in place of `# YOUR CODE HERE` or `raise NotImplementedError()`), "
                 f"run the cell, then check again. Stuck? Try `ex.{self.id}.hint()`.")
 
     def _inputs(self, item):
@@ -219,6 +278,11 @@ class Function(Exercise):
                 pass  # no signature available (built-ins): just call it
             outcome = call_with_time_limit(answer, args, kwargs, self.time_limit)
             problem = self._outcome_problem(index, item, expected, outcome, expected_signature)
+            if problem is not None and problem.status not in _UNRECOGNISED:
+                recognised = self._recognise(answer, index, outcome)
+                if recognised is not None:
+                    problem = Problem(recognised.status, f"On test case {index + 1}: {recognised.message}",
+                                      self._header(index, item))
             if problem is None and not self.allow_mutation:
                 problem = self._mutation_problem(index, item, args, kwargs)
             if problem is not None:
@@ -227,17 +291,68 @@ class Function(Exercise):
                 return problem
         return None
 
+    # --- recognising a catalogued mistake ----------------------------------------------------------
+    def _recognise(self, answer, failing, outcome):
+        """The catalogued mistake (with a message) that behaves like ``answer`` on every test case (the same
+        output or the same error) and fails the case ``answer`` fails; ``None`` when there is none."""
+        mine = {failing: outcome}
+        for mistake in self.mistakes:
+            if mistake.message is None:
+                continue
+            try:
+                wrong = mistake.resolve()
+                if (callable(wrong) and self._fails(wrong, mistake, failing)
+                        and all(self._agree(mine, answer, wrong, mistake, i) for i in self._order(failing))):
+                    return Problem(mistake.status, mistake.message)
+            except Exception:  # noqa: BLE001 - an odd answer simply matches no mistake
+                continue
+        return None
+
+    def _order(self, failing):
+        """Case indices, the failing one first (so a mismatch is found with the fewest calls)."""
+        return [failing] + [i for i in range(len(self.prepared_cases())) if i != failing]
+
+    def _run(self, function, index):
+        item = self.prepared_cases()[index][0]
+        return call_with_time_limit(function, copy.deepcopy(item.args), copy.deepcopy(item.kwargs), self.time_limit)
+
+    def _fails(self, wrong, mistake, index):
+        """True when the catalogued ``wrong`` function itself fails test case ``index``."""
+        outcome = self._mistake_outcome(wrong, mistake, index)
+        if outcome.error is not None or outcome.timed_out or outcome.value is None:
+            return True
+        expected = self.prepared_cases()[index][1]
+        return compare(expected, outcome.value, rtol=self.rtol, atol=self.atol, dtype=self.dtype) is not None
+
+    def _mistake_outcome(self, wrong, mistake, index):
+        cache = self._mistake_outcomes.setdefault(id(mistake), {})
+        if index not in cache:
+            cache[index] = self._run(wrong, index)
+        return cache[index]
+
+    def _agree(self, mine, answer, wrong, mistake, index):
+        """True when ``answer`` and the catalogued ``wrong`` function behave the same on test case ``index``:
+        equal outputs, or the same error (type and message)."""
+        if index not in mine:
+            mine[index] = self._run(answer, index)
+        a, b = mine[index], self._mistake_outcome(wrong, mistake, index)
+        if a.timed_out or b.timed_out:
+            return False
+        if a.error is not None or b.error is not None:  # the same error, word for word
+            return type(a.error) is type(b.error) and str(a.error) == str(b.error)
+        if a.value is None or b.value is None:
+            return a.value is None and b.value is None
+        return compare(b.value, a.value, rtol=self.rtol, atol=self.atol, dtype=None, loose=True) is None
+
     def _outcome_problem(self, index, item, expected, outcome, expected_signature):
         header = self._header(index, item)
         if outcome.timed_out:
-            return Problem("timeout", f"Your function took longer than {self.time_limit:g} s on test case "
-                           f"{index + 1} and was stopped. Look for a loop that never ends, or work that NumPy "
-                           f"can do in one vectorised step.", header)
+            return timeout_problem(outcome, self.time_limit, f" on test case {index + 1}", header)
         error = outcome.error
         if error is not None:
             if isinstance(error, NotImplementedError) and index == 0:
                 return Problem("not_attempted", self._empty_body_message())
-            if isinstance(error, TypeError) and _student_frame(error) is None:
+            if isinstance(error, TypeError) and _raised_by_the_call(error):
                 return Problem("wrong_signature", f"Your function should accept {expected_signature}; calling "
                                f"it failed with TypeError: {str(error)[:200]}", header)
             return Problem("error", f"Your function raised {describe_error(error)}.", header)
@@ -253,9 +368,6 @@ class Function(Exercise):
         problem = compare(expected, got, rtol=self.rtol, atol=self.atol, dtype=self.dtype, what="your output")
         if problem is None:
             return None
-        recognised = self.diagnose(lambda wrong: self._same_output(wrong, item, got))
-        if recognised:
-            return Problem(recognised.status, f"On test case {index + 1}: {recognised.message}", header)
         if inspect.isgenerator(got):
             problem.message = ("Your function returned a generator: use `return` instead of `yield` "
                                "(or return `list(...)`).")
@@ -263,15 +375,6 @@ class Function(Exercise):
                            if problem.detail else "")
         message = problem.message[:1].lower() + problem.message[1:]
         return Problem(problem.status, f"On test case {index + 1}, {message}", detail)
-
-    def _same_output(self, wrong, item, got):
-        """True when the catalogued wrong function ``wrong`` gives ``got`` on ``item`` too."""
-        if not callable(wrong):
-            return False
-        outcome = call_with_time_limit(wrong, copy.deepcopy(item.args), copy.deepcopy(item.kwargs), self.time_limit)
-        if outcome.error is not None or outcome.timed_out:
-            return False
-        return compare(outcome.value, got, rtol=self.rtol, atol=self.atol, dtype=None) is None
 
     def _mutation_problem(self, index, item, args, kwargs):
         names = self._parameter_names(item)
@@ -292,4 +395,4 @@ class Function(Exercise):
             return []
 
 
-__all__ = ["Function", "case", "call_with_time_limit", "describe_error", "is_placeholder"]
+__all__ = ["Function", "call_with_time_limit", "case", "describe_error", "is_placeholder", "timeout_problem"]

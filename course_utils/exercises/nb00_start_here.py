@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_utils.exercises import Function, Value, case
+from course_utils.exercises.misconceptions import nb00 as catalogue
 
 NOTEBOOK = "00_start_here"
 
@@ -31,11 +32,13 @@ EXERCISES = [
             "Divide by 255. Make sure the result holds floats, not integers: `//` would truncate to 0 or 1.",
             "`np.asarray(images, dtype=np.float32) / 255.0` converts and scales in one line.",
         ],
+        **catalogue.NORMALIZE,
     ),
     Value(
         "n_pixels", 784,
         title="How many pixels does a 28x28 grayscale image have?",
         hints=["A 28x28 image has 28 rows of 28 pixels each.", "Multiply: 28 * 28."],
         solution="n_pixels = 28 * 28  # 784",
+        **catalogue.N_PIXELS,
     ),
 ]

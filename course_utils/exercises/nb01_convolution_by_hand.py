@@ -6,6 +6,7 @@ import numpy as np
 from course_utils.exercises import Function, Value, case
 from course_utils.exercises.compare import Problem, describe
 from course_utils.exercises.core import Exercise
+from course_utils.exercises.misconceptions import nb01 as catalogue
 
 NOTEBOOK = "01_convolution_by_hand"
 
@@ -35,6 +36,8 @@ def conv2d_loop_cases(rng):
     yield case(rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), note="kernel as large as the image: 1x1 output")
     yield case(rng.integers(0, 256, size=(10, 10)).astype(np.uint8), np.ones((3, 3)) / 9,
                note="a uint8 image (compute in floats)")
+    yield case(rng.normal(size=(7, 4)), rng.normal(size=(1, 3)), note="odd and even sizes, a 1x3 kernel")
+    yield case(rng.normal(size=(8, 6)), rng.normal(size=(4, 2)), note="an even 4x2 kernel")
 
 
 # --------------------------------------------------------------------------- 2. the output size
@@ -52,6 +55,9 @@ def conv_output_size_cases(rng):
     yield case(32, 3, 2, 1, note="stride 2 with padding 1")
     yield case(7, 7, 1, 0, note="kernel as large as the input")
     yield case(224, 7, 2, 3, note="the first layer of ResNet")
+    yield case(7, 3, 2, 0, note="stride 2 on 7 pixels: 3 windows")
+    yield case(6, 4, 2, 1, note="an even kernel with padding")
+    yield case(10, 2, 3, 0, note="stride 3 that does not divide evenly")
     for _ in range(6):
         k = int(rng.integers(1, 8))
         yield case(int(rng.integers(k, 100)), k, int(rng.integers(1, 5)), int(rng.integers(0, 4)))
@@ -82,6 +88,8 @@ def conv2d_strided_cases(rng):
     yield case(rng.normal(size=(8, 8)), rng.normal(size=(3, 3)), 2, 1, note="stride 2 and padding 1")
     yield case(rng.normal(size=(9, 6)), rng.normal(size=(2, 3)), 3, 2, note="non-square, stride 3, padding 2")
     yield case(np.ones((5, 5)), np.ones((3, 3)), 1, 1, note="all ones: the border sees the padding zeros")
+    yield case(rng.normal(size=(7, 5)), rng.normal(size=(3, 3)), 2, 1, note="odd sizes, stride 2, padding 1")
+    yield case(rng.normal(size=(6, 8)), rng.normal(size=(4, 2)), 2, 2, note="even sizes, a 4x2 kernel, padding 2")
 
 
 # --------------------------------------------------------------------------- 4. a horizontal-edge kernel
@@ -99,7 +107,8 @@ def _response(image, kernel):
 
 
 class EdgeKernel(Exercise):
-    """The answer is a 2-D kernel that responds to horizontal edges and ignores vertical edges and flat areas."""
+    """The answer is a 2-D kernel that responds to horizontal edges and ignores vertical edges and flat areas.
+    A list of lists is fine: ``use()`` hands on a float array."""
 
     kind = "kernel"
 
@@ -110,6 +119,9 @@ class EdgeKernel(Exercise):
     def _reference_answer(self):
         return self.reference.copy()
 
+    def _handed_on(self, answer):
+        return np.asarray(answer, dtype=float)
+
     def _reference_source(self):
         rows = ",\n    ".join(str([float(v) for v in row]) for row in self.reference)
         return f"{self.name} = np.array([\n    {rows},\n])"
@@ -119,21 +131,27 @@ class EdgeKernel(Exercise):
             kernel = np.asarray(answer, dtype=float)
         except (TypeError, ValueError):
             return Problem("wrong_type", f"Your kernel should be a 2-D array of numbers, not {describe(answer)}.")
-        if kernel.ndim != 2 or not 2 <= min(kernel.shape) <= max(kernel.shape) <= 7:
+        if kernel.ndim != 2 or kernel.size < 2 or max(kernel.shape) > 7:
             return Problem("wrong_shape", f"Your kernel should be a small 2-D array such as 3x3; its shape is "
                                           f"{kernel.shape}.")
         if not np.isfinite(kernel).all():
-            return Problem("wrong", "Your kernel contains NaN or infinite values.")
-        horizontal, vertical, flat = _edge_images()
-        strength = _response(horizontal, kernel)
+            return Problem("nan", "Your kernel contains NaN or infinite values.")
+        horizontal, vertical, flat = (_response(image, kernel) for image in _edge_images())
         scale = np.abs(kernel).sum() or 1.0
-        if strength < 0.25 * scale:
+        if vertical > 0.25 * scale and horizontal < 0.1 * vertical:
+            return self.diagnose(lambda wrong: np.allclose(np.asarray(wrong, float), kernel)) or Problem(
+                "wrong", "Your kernel finds vertical edges (changes from left to right), not horizontal ones: "
+                         "transpose it.")
+        if max(horizontal, vertical) < 0.1 * scale:
             return Problem("wrong", "Your kernel barely responds to a horizontal edge (dark above, bright below). "
                                     "Give the rows above and below the centre weights of opposite signs.")
-        if _response(flat, kernel) > 0.05 * strength:
+        if flat > 1e-6 * horizontal:
             return Problem("wrong", "Your kernel responds to a flat, uniform image: its weights should add up to 0 "
                                     f"(they add up to {kernel.sum():.3g}).")
-        if _response(vertical, kernel) > 0.1 * strength:
+        if vertical > 0.8 * horizontal:
+            return Problem("wrong", "Your kernel responds to edges in every direction (like a Laplacian): it must "
+                                    "respond to horizontal edges only, so keep the weights equal along each row.")
+        if vertical > 0.1 * horizontal:
             return Problem("wrong", "Your kernel also responds to vertical edges. Keep the weights equal along "
                                     "each row, so that left and right are treated the same.")
         return None
@@ -153,16 +171,19 @@ EXERCISES = [
             "out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel). Start from out = np.zeros((out_h, out_w)) "
             "and do not flip the kernel.",
         ],
+        atol=1e-5,  # float32 answers are fine
+        **catalogue.CONV2D_LOOP,
     ),
     Function(
         "conv_output_size", conv_output_size, conv_output_size_cases,
-        title="The output-size formula with stride and zero padding", dtype=None,
+        title="The output-size formula with stride and zero padding", dtype="exact",
         hints=[
             "Padding adds `padding` pixels on both sides, so the padded input has n + 2*padding pixels.",
             "Count the positions where the kernel fits: the first starts at 0, the last at most at "
             "n + 2*padding - k, and consecutive ones are `stride` apart.",
             "(n + 2*padding - k) // stride + 1: integer division (//), and do not forget the + 1.",
         ],
+        **catalogue.CONV_OUTPUT_SIZE,
     ),
     Function(
         "conv2d_strided", conv2d_strided, conv2d_strided_cases,
@@ -172,16 +193,20 @@ EXERCISES = [
             "With stride s, output pixel (i, j) starts at row i*s and column j*s of the padded image.",
             "Use your formula for the output size; the window is padded[i*s:i*s+kh, j*s:j*s+kw].",
         ],
+        atol=1e-5,  # float32 answers are fine
+        **catalogue.CONV2D_STRIDED,
     ),
     EdgeKernel(
         "horizontal_edge_kernel", [[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]],
         title="A 3x3 kernel that finds horizontal edges (and ignores vertical ones and flat areas)",
+        name="edge_kernel",
         hints=[
             "A horizontal edge means the brightness changes from one row to the next.",
             "Subtract the row above the centre from the row below it: negative weights on top, positive at the "
             "bottom, zeros in the middle row.",
             "The Sobel y kernel: [[-1, -2, -1], [0, 0, 0], [1, 2, 1]] (the transpose of Sobel x).",
         ],
+        **catalogue.HORIZONTAL_EDGE_KERNEL,
     ),
     Value(
         "n_params", (3 * 3 * 32 + 1) * 64,
@@ -191,5 +216,6 @@ EXERCISES = [
             "One filter: 3*3*32 weights + 1 bias. Then multiply by the number of filters.",
         ],
         solution="n_params = (3 * 3 * 32 + 1) * 64  # 18,496",
+        **catalogue.N_PARAMS,
     ),
 ]

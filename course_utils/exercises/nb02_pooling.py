@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from course_utils.exercises import Choice, Function, Value, case
+from course_utils.exercises.misconceptions import nb02 as catalogue
 
 NOTEBOOK = "02_pooling"
 
@@ -39,6 +40,8 @@ def pool_cases(rng):
     yield case(rng.normal(size=(5, 7)), 2, note="odd sizes: the last row and column are dropped ('valid')")
     yield case(-np.ones((4, 4)), 2, note="all -1")
     yield case(rng.normal(size=(8, 8)), 4, note="size 4")
+    yield case(rng.normal(size=(7, 5)) - 1, 3, note="size 3 on 7x5: one row and two columns dropped")
+    yield case(rng.uniform(-9.0, -2.0, size=(4, 6)), 2, note="every value below -1: no fixed start value works")
 
 
 def pool_output_size(n, size, stride, padding):
@@ -55,6 +58,12 @@ def pool_output_size_cases(rng):
     yield case(13, 3, 2, "valid", note="overlapping 3x3 windows, stride 2 (AlexNet)")
     yield case(13, 3, 2, "same")
     yield case(7, 7, 1, "valid", note="a window as large as the input")
+    yield case(28, 2, 2, "same", note="'same' with an even input and an even window")
+    yield case(8, 2, 1, "same", note="'same', stride 1: the size is kept")
+    yield case(6, 4, 2, "same", note="'same', a window of 4, stride 2")
+    yield case(10, 4, 3, "same", note="'same', stride 3 that does not divide evenly")
+    yield case(12, 3, 3, "valid")
+    yield case(9, 2, 2, "valid", note="an odd input, an even window")
     for _ in range(6):
         size = int(rng.integers(1, 5))
         yield case(int(rng.integers(size, 60)), size, int(rng.integers(1, 4)), str(rng.choice(["valid", "same"])))
@@ -70,6 +79,7 @@ EXERCISES = [
             "Take the largest value of each window with .max(). Do not start from 0: the inputs can be negative.",
             "out[i, j] = image[i*size:(i+1)*size, j*size:(j+1)*size].max()",
         ],
+        **catalogue.MAX_POOL,
     ),
     Function(
         "avg_pool", avg_pool, pool_cases,
@@ -78,9 +88,10 @@ EXERCISES = [
             "The same windows as max pooling; only the operation changes.",
             "out[i, j] = image[i*size:(i+1)*size, j*size:(j+1)*size].mean() - and compute in floats.",
         ],
+        **catalogue.AVG_POOL,
     ),
     Function(
-        "pool_output_size", pool_output_size, pool_output_size_cases, dtype=None,
+        "pool_output_size", pool_output_size, pool_output_size_cases, dtype="exact",
         title="The pooled size for 'valid' and 'same' padding",
         hints=[
             "'valid' is the convolution formula with no padding.",
@@ -88,6 +99,7 @@ EXERCISES = [
             "pixels, whatever the window size.",
             "import math, then math.ceil(n / stride) for 'same'.",
         ],
+        **catalogue.POOL_OUTPUT_SIZE,
     ),
     Value(
         "flatten_params", 7 * 7 * 64 * 10 + 10,
@@ -97,6 +109,7 @@ EXERCISES = [
             "Dense(10) has one weight per (input, output) pair plus one bias per output: inputs * 10 + 10.",
         ],
         solution="flatten_params = 7 * 7 * 64 * 10 + 10  # 31,370 (with GlobalAveragePooling2D: 64 * 10 + 10 = 650)",
+        **catalogue.FLATTEN_PARAMS,
     ),
     Choice(
         "max_pool_gradient",
@@ -104,12 +117,7 @@ EXERCISES = [
          "the two largest inputs"],
         "only the input that holds the maximum",
         title="A 2x2 max-pooling window holds [[1, 5], [3, 2]]. Which inputs receive a gradient?",
-        explanations={
-            "all four inputs, 1/4 each": "That is average pooling: each input contributes a quarter of the mean.",
-            "none: pooling has no weights": "No weights to update, but the gradient still flows through to the "
-                                            "layer below; otherwise nothing under a pooling layer could learn.",
-            "the two largest inputs": "Only the maximum decides the output; nudging 3 changes nothing.",
-        },
         hints=["Change each input a tiny bit: which change moves the output?"],
+        **catalogue.MAX_POOL_GRADIENT,
     ),
 ]

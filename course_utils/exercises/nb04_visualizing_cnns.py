@@ -6,13 +6,20 @@ Sequential and a functional one), never on the notebook's model, so the check is
 what notebook 03 saved.
 """
 
+import functools
 import warnings
 
 import numpy as np
 
 from course_utils.exercises import Exercise, Function, Problem, case
 from course_utils.exercises.compare import compare, describe
-from course_utils.exercises.functions import call_with_time_limit, describe_error, is_placeholder
+from course_utils.exercises.functions import (
+    call_with_time_limit,
+    describe_error,
+    is_placeholder,
+    timeout_problem,
+)
+from course_utils.exercises.misconceptions import nb04 as catalogue
 
 NOTEBOOK = "04_visualizing_cnns"
 
@@ -58,6 +65,7 @@ def grad_cam_cases(rng):
     grads = np.zeros((6, 6, 4))
     grads[..., 1] = 1.0
     yield case(rng.random((6, 6, 4)), grads, note="only channel 1 has a gradient")
+    yield case(rng.random((5, 3, 1)), rng.normal(size=(5, 3, 1)) + 0.5, note="one channel, 5x3 maps")
 
 
 # ----------------------------------------------------------------------------------------- test models
@@ -103,7 +111,7 @@ class _ModelFunction(Exercise):
         self.time_limit = time_limit
 
     def _empty_body_message(self):
-        return (f"Write the body of your function (replace `raise NotImplementedError()`), run the cell, then "
+        return (f"Write the body of your function (in place of `# YOUR CODE HERE` or `raise NotImplementedError()`), run the cell, then "
                 f"check again. Stuck? Try `ex.{self.id}.hint()`.")
 
     def _reference_answer(self):
@@ -118,10 +126,22 @@ class _ModelFunction(Exercise):
         """``(value, None)`` or ``(None, Problem)``."""
         outcome = call_with_time_limit(function, args, {}, self.time_limit)
         if outcome.timed_out:
-            return None, Problem("timeout", f"Your function took longer than {self.time_limit:g} s.")
+            return None, timeout_problem(outcome, self.time_limit)
         if outcome.error is not None:
             if isinstance(outcome.error, NotImplementedError):
                 return None, Problem("not_attempted", self._empty_body_message())
+            if "`outputs` argument cannot be empty" in str(outcome.error):
+                return None, Problem("error", "Your extractor has no outputs: no layer was selected. Select the "
+                                     "convolution layers by their type, `isinstance(layer, keras.layers.Conv2D)`: "
+                                     "layer names are free text and need not contain 'conv'.")
+            if "`inputs` argument cannot be empty" in str(outcome.error):
+                return None, Problem("error", "Your extractor's `inputs` are empty: on a functional model "
+                                     "`model.layers[0]` is the InputLayer, and its `.input` is not the model's "
+                                     "input tensor. Use `model.inputs`, which every built model has.")
+            if "has never been called and thus has no defined input" in str(outcome.error):
+                return None, Problem("error", "`model.input` fails on a Keras 3 Sequential model (\"has never been "
+                                     "called and thus has no defined input\"): use `model.inputs`, which every "
+                                     "built model has.")
             return None, Problem("error", f"Your function raised {describe_error(outcome.error)}.")
         if outcome.value is None:
             return None, Problem("returned_none", "Your function returned None: did you forget `return`?")
@@ -162,34 +182,136 @@ class FeatureExtractor(_ModelFunction):
             expected = _as_list(self.reference(model)(images))
             got = _as_list(extractor(images))
         n_conv = len(expected)
-        if len(got) != n_conv:
+        if len(got) < n_conv:
             return Problem("wrong_outputs", f"the model has {n_conv} Conv2D layer(s) but your extractor has "
-                           f"{len(got)} output(s). Use one output per convolution layer.")
+                           f"only {len(got)} output(s): use one output per convolution layer, all of them, in "
+                           f"order.")
+        if len(got) > n_conv:
+            return Problem("wrong_outputs", f"the model has {n_conv} Conv2D layer(s) but your extractor has "
+                           f"{len(got)} outputs: keep only the Conv2D layers "
+                           f"(`isinstance(layer, keras.layers.Conv2D)`).")
+        want_shapes = [np.shape(want) for want in expected]
+        have_shapes = [np.shape(have) for have in got]
+        if have_shapes != want_shapes:
+            inputs = [(len(images), *tuple(layer.input.shape)[1:]) for layer in model.layers
+                      if isinstance(layer, keras.layers.Conv2D)]
+            if have_shapes == inputs:
+                return Problem("wrong_shape", "your outputs have the shapes of the convolution layers' inputs: "
+                               "take `layer.output`, not `layer.input`.")
+            if have_shapes == want_shapes[::-1]:
+                return Problem("wrong_shape", "your outputs are in reversed order: keep the order of the "
+                               "layers, first convolution first.")
+            i = next(i for i, (want, have) in enumerate(zip(want_shapes, have_shapes, strict=True)) if want != have)
+            return Problem("wrong_shape", f"output {i} has shape {have_shapes[i]}, but convolution layer {i} "
+                           f"outputs {want_shapes[i]}. Take layer.output of the Conv2D layers, in order.")
         for i, (want, have) in enumerate(zip(expected, got, strict=True)):
-            want, have = np.asarray(want), np.asarray(have)
-            if want.shape != have.shape:
-                return Problem("wrong_shape", f"output {i} has shape {have.shape}, but convolution layer {i} "
-                               f"outputs {want.shape}. Take layer.output of the Conv2D layers, in order.")
-            if not np.allclose(want, have, rtol=1e-4, atol=1e-5):
+            if not np.allclose(np.asarray(want), np.asarray(have), rtol=1e-4, atol=1e-5):
                 return Problem("wrong_values", f"output {i} has the right shape but not the values of "
-                               f"convolution layer {i}: is it the layer's output (after its activation)?")
+                               f"convolution layer {i}: is it the layer's output (after its activation), taken "
+                               f"from this model (not a copy with new weights)?")
         return None
 
 
 class Saliency(_ModelFunction):
-    """``saliency(score_model, image, class_index)`` must return |d score / d pixel|, max over channels."""
+    """``saliency(score_model, image, class_index)`` must return |d score / d pixel|, max over channels. A map
+    returned as a tensor or a list is fine: ``use()`` hands on a function that returns a NumPy array."""
+
+    def _handed_on(self, answer):
+        @functools.wraps(answer)
+        def saliency_as_array(*args, **kwargs):
+            return _numpy(answer(*args, **kwargs))
+        return saliency_as_array
 
     def _evaluate_on(self, answer, model):
         for i, image in enumerate(_images(model, 2, seed=1)):
             class_index = (i + 1) % int(model.output_shape[-1])
             got, problem = self._call(answer, model, image.copy(), class_index)
             if problem:
-                return problem
-            problem = compare(self.reference(model, image, class_index), _numpy(got), rtol=1e-3, atol=1e-5,
+                return (_gradient_none_problem(answer, problem) or _tape_problem(problem)
+                        or _batch_axis_problem(model, image, problem) or problem)
+            got = _numpy(got)
+            problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
             if problem is not None:
-                return problem
+                return self.diagnose(functools.partial(_behaves_like, model, image, class_index, got)) or problem
         return None
+
+
+def _behaves_like(model, image, class_index, got, wrong):
+    """True when the catalogued ``wrong`` saliency function gives the student's map ``got`` on this image."""
+    theirs = np.asarray(wrong(model, image.copy(), class_index))
+    return theirs.shape == np.shape(got) and np.allclose(theirs, got, rtol=1e-3, atol=1e-5)
+
+
+def _names(function):
+    """Every name the function's code uses (attributes and globals), nested code included."""
+    names, stack = set(), [getattr(function, "__code__", None)]
+    while stack:
+        code = stack.pop()
+        if code is not None:
+            names.update(code.co_names)
+            stack.extend(const for const in code.co_consts if hasattr(const, "co_names"))
+    return names
+
+
+def _has_return_value(function):
+    """False only when the function's source is readable and no ``return`` in it gives a value."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    return any(isinstance(node, ast.Return) and node.value is not None for node in ast.walk(tree))
+
+
+def _gradient_none_problem(answer, problem):
+    """A gradient that came out None (the function returned it, or failed using it): say why, rather than
+    "did you forget return?"."""
+    none_error = problem.status == "error" and "NoneType" in problem.message
+    if not (none_error or (problem.status == "returned_none" and _has_return_value(answer))):
+        return None
+    names = _names(answer)
+    if "watch" not in names and "Variable" not in names:
+        return Problem("wrong", "tape.gradient returned None: the tape did not watch your input. A tape only "
+                       "follows variables by itself, so call `tape.watch(x)` right after opening it (before "
+                       "computing the score), or make x a `tf.Variable`.")
+    return Problem("wrong", "tape.gradient returned None: the score is not connected to the tensor you "
+                   "differentiate by. Watch the very tensor you pass to the model, and compute the score inside "
+                   "the `with tf.GradientTape() as tape:` block.")
+
+
+def _tape_problem(problem):
+    """Classic GradientTape errors, said in words: a NumPy array watched, or a score computed with predict()."""
+    if problem.status != "error":
+        return None
+    if "Passed in object" in problem.message:
+        return Problem("error", "`tape.watch` was given something that is not a tensor (a NumPy array?): a tape "
+                       "can only watch tensors. Convert the image first, "
+                       "`x = tf.convert_to_tensor(image[None], dtype='float32')`, and watch x.")
+    if "has no attribute '_id'" in problem.message:
+        return Problem("error", "The tape could not follow your score: it is a NumPy value, not a tensor. "
+                       "`model.predict(...)` and `.numpy()` return NumPy arrays, which leave the tape; compute the "
+                       "score by calling the model, `score_model(x, training=False)[0, class_index]`.")
+    return None
+
+
+def _batch_axis_problem(model, image, problem):
+    """The student's function failed the way the model fails on an image without its batch axis."""
+    if problem.status != "error":
+        return None
+    import tensorflow as tf
+
+    try:
+        model(tf.convert_to_tensor(image, dtype="float32"), training=False)
+    except Exception as err:  # noqa: BLE001 - the failure we compare with
+        if f"{type(err).__name__}:" in problem.message:
+            return Problem("error", f"Your function raised {type(err).__name__} inside the model, as a model does "
+                           f"when it gets one image of shape {image.shape} without the batch axis. Keras models "
+                           f"take batches: pass `image[None]`, shape (1, {', '.join(map(str, image.shape))}).")
+    return None
 
 
 def _as_list(outputs):
@@ -214,6 +336,7 @@ EXERCISES = [
             "`keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers if "
             "isinstance(layer, keras.layers.Conv2D)])`",
         ],
+        **catalogue.FEATURE_EXTRACTOR,
     ),
     Saliency(
         "saliency", saliency,
@@ -225,9 +348,10 @@ EXERCISES = [
             "The gradient has shape (1, H, W, C): take `[0]`, its absolute value, and the max over the last "
             "axis (`.max(axis=-1)`).",
         ],
+        **catalogue.SALIENCY,
     ),
     Function(
-        "grad_cam_from_maps", grad_cam_from_maps, grad_cam_cases, rtol=1e-6, atol=1e-9,
+        "grad_cam_from_maps", grad_cam_from_maps, grad_cam_cases, rtol=1e-5, atol=1e-6,
         title="Grad-CAM from feature maps and their gradients",
         hints=[
             "Each channel k gets one weight: the average of its gradients over all positions.",
@@ -235,5 +359,6 @@ EXERCISES = [
             "weighted sum of the maps, shape (h, w).",
             "Keep the positive part with `np.maximum(cam, 0)`, then divide by `cam.max()` unless it is 0.",
         ],
+        **catalogue.GRAD_CAM_FROM_MAPS,
     ),
 ]

@@ -1,0 +1,51 @@
+"""Side environments for tests that need a package the course itself must not install for students.
+
+``python_with("ipywidgets==7.7.1")`` returns a Python in ``build/side-venvs/<name>``: a virtual environment that
+sees this Python's packages (TensorFlow, the course) with the requirement installed on top. It is made once and
+reused; a test that needs it is skipped, saying why, where the package registry cannot be reached.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NBGRADER = "nbgrader==0.9.6"  # the nbgrader version the course is tested with (tests/test_nbgrader.py)
+NBGRADER_SCRIPTS = ("alembic",)  # commands nbgrader runs by name
+IPYWIDGETS_COLAB = "ipywidgets==7.7.1"  # the version Colab ships (tests/test_quiz_ipywidgets7.py)
+
+
+def python_with(requirement, scripts=()):
+    """The path of a Python that has ``requirement`` installed (skips the calling test if it cannot be made).
+
+    ``scripts``: packages whose commands the requirement runs by name (nbgrader runs ``alembic``); they are
+    installed into the environment itself, so that its ``bin`` folder has the commands even when this Python
+    already has the package.
+    """
+    folder = ROOT / "build" / "side-venvs" / re.sub(r"[^A-Za-z0-9.]+", "-", requirement)
+    python = folder / "bin" / "python"
+    ready = folder / ".installed"
+    if ready.exists() and python.exists():
+        return python
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(folder)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"could not create a virtual environment: {made.stderr.strip()[-300:]}")
+    commands = [[requirement]] + ([["--no-deps", "--ignore-installed", *scripts]] if scripts else [])
+    for arguments in commands:
+        try:
+            installed = subprocess.run([str(python), "-m", "pip", "install", "-q", *arguments],
+                                       capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            pytest.skip(f"installing {requirement} took over 15 minutes (is the package registry reachable?)")
+        if installed.returncode != 0:
+            pytest.skip(f"could not install {requirement} (is the package registry reachable?): "
+                        f"{installed.stderr.strip()[-300:]}")
+    ready.write_text(requirement)
+    return python
