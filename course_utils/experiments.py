@@ -420,8 +420,14 @@ def plot_batch_norm_sweeps(initial, rates, title=None):
     left.set(xscale="log", yscale="log", xlabel="initial weight scale (1 = He initialisation)",
              ylabel="loss at initialisation", title="Before training: does the signal survive?")
     top = max([np.log(10) * 1.3] + [r["last_loss"] for r in rates if np.isfinite(r["last_loss"])])
+    ceiling = min(top, 3 * np.log(10))
     right.set(xscale="log", xlabel="Adam's learning rate (He initialisation)", ylabel="training loss, last epoch",
-              ylim=(0, min(top, 3 * np.log(10))), title="Training: which learning rates work?")
+              ylim=(0, ceiling), title="Training: which learning rates work?")
+    for r in rates:  # losses above the panel (diverged runs) get an arrow and their value
+        if not np.isfinite(r["last_loss"]) or r["last_loss"] > ceiling:
+            colour = plot.PALETTE[0] if r["batch_norm"] else plot.PALETTE[3]
+            right.annotate(f"{r['last_loss']:.3g}", (r["rate"], ceiling), xytext=(-6, -28), textcoords="offset points",
+                           ha="right", fontsize=8, color=colour, arrowprops={"arrowstyle": "->", "color": colour})
     for ax in (left, right):
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8)

@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-# The recipe, chosen on a validation split of the training images (benchmarks/bench_fashion.py --validate):
-# no flips (with 5 epochs on 60,000 images the network underfits, and flips cost accuracy), label smoothing 0.1.
+# The recipe, chosen on a validation split of the training images (benchmarks/bench_fashion.py --validate
+# --frontier; its recording, course_utils/recorded/fashion_validation.json, lists what each variant measured).
 RECIPE = {"width": 32, "head": 256, "dropout": 0.2, "flip": False, "epochs": 5, "batch_size": 256,
           "peak_learning_rate": 5e-3, "weight_decay": 5e-4, "label_smoothing": 0.1, "test_flips": False}
 _NET = ("width", "head", "dropout", "flip")
@@ -37,7 +37,7 @@ def _keras():
 def fashion_net(width=32, head=256, dropout=0.2, flip=True, input_shape=(28, 28, 1), name="fashion_net"):
     """[RandomFlip] - [Conv(w, 3x3) - BN - ReLU - MaxPool] - [Conv(2w, 3x3, "same") - BN - ReLU - MaxPool] -
     Flatten - Dropout - Dense(head) - BN - ReLU - Dropout - Dense(10, softmax). 612,522 parameters by default:
-    28x28 -> 26x26x32 -> 13x13x32 -> 13x13x64 ("same" keeps the border, worth almost a point) -> 6x6x64.
+    28x28 -> 26x26x32 -> 13x13x32 -> 13x13x64 ("same" keeps the border pixels) -> 6x6x64.
 
     ``flip``: random horizontal flips while training (right for clothes, wrong for digits: a mirrored 2 is no 2).
     """

@@ -632,26 +632,29 @@ def test_random_augmentation_layers_are_on_in_fit_and_off_in_evaluate_and_predic
     """quiz 05 augmentation-training-only, nb05 aug-modes-read: 'fit runs the layers in training mode, predict
     and evaluate in inference mode' (RandomFlip, RandomTranslation, RandomRotation)."""
     images = np.random.default_rng(3).uniform(0, 1, (8, 8, 8, 1)).astype("float32")
+    seen = []
+
+    class Spy(layers.Layer):
+        def call(self, inputs):
+            if not isinstance(inputs, keras.KerasTensor):  # not while the model is built
+                seen.append(not np.allclose(np.asarray(inputs), images))
+            return inputs
+
     for augmentation in (layers.RandomFlip("horizontal"), layers.RandomTranslation(0.2, 0.2),
                          layers.RandomRotation(0.2)):
-        seen = []
-
-        class Spy(layers.Layer):
-            def call(self, inputs):
-                if not isinstance(inputs, keras.KerasTensor):  # not while the model is built
-                    seen.append(not np.allclose(np.asarray(inputs), images))
-                return inputs
-
         model = keras.Sequential([keras.Input((8, 8, 1)), augmentation, Spy(), layers.Flatten(), layers.Dense(1)])
         model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
         keras.utils.set_random_seed(0)
         changed = {}
-        for mode, run in (("fit", lambda: model.fit(images, np.zeros(8), batch_size=8, epochs=1, verbose=0)),
-                          ("evaluate", lambda: model.evaluate(images, np.zeros(8), batch_size=8, verbose=0)),
-                          ("predict", lambda: model.predict(images, batch_size=8, verbose=0))):
-            seen.clear()
-            run()
-            changed[mode] = any(seen)
+        seen.clear()
+        model.fit(images, np.zeros(8), batch_size=8, epochs=1, verbose=0)
+        changed["fit"] = any(seen)
+        seen.clear()
+        model.evaluate(images, np.zeros(8), batch_size=8, verbose=0)
+        changed["evaluate"] = any(seen)
+        seen.clear()
+        model.predict(images, batch_size=8, verbose=0)
+        changed["predict"] = any(seen)
         assert changed == {"fit": True, "evaluate": False, "predict": False}, type(augmentation).__name__
 
 
