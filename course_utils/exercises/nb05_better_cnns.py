@@ -36,6 +36,9 @@ bn_params_mistakes = [
                     "numbers serve every position of a channel, so the image size does not matter."),
     Mistake(((3 * 3 * 16 + 1) * 48 + 192, (3 * 3 * 16 + 1) * 48 + 96), "only the BatchNormalization",
             message="You added the convolution's own parameters. Count only the BatchNormalization layer."),
+    Mistake((96, 192), "total first",
+            message="Your two numbers are swapped: give the total first, then the trainable part, "
+                    "`(total, trainable)`."),
     Mistake((48, 48), "4 numbers per channel",
             message="One number per channel is not enough: BatchNorm keeps 4 numbers per channel (gamma, beta, "
                     "moving mean, moving variance)."),
@@ -117,6 +120,16 @@ def _bn_sums(x, gamma, beta, epsilon=1e-3):
     return (gamma * (flat - mean) / np.sqrt(variance + epsilon) + beta).reshape(x.shape)
 
 
+def _bn_fixed_epsilon(x, gamma, beta, epsilon=1e-3):
+    axes = tuple(range(x.ndim - 1))
+    return gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + 1e-3) + beta
+
+
+def _bn_no_beta(x, gamma, beta, epsilon=1e-3):
+    axes = tuple(range(x.ndim - 1))
+    return gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + epsilon)
+
+
 def _bn_float32(x, gamma, beta, epsilon=1e-3):
     x = x.astype(np.float64)
     axes = tuple(range(x.ndim - 1))
@@ -156,6 +169,11 @@ batch_norm_mistakes = [
     Mistake(_bn_no_scale_shift, "gamma and beta",
             message="You normalised but forgot the learned scale and shift, gamma and beta: return "
                     "gamma * x_hat + beta."),
+    Mistake(_bn_fixed_epsilon, "the `epsilon` argument",
+            message="You wrote the number 1e-3 instead of using the `epsilon` argument: with another epsilon "
+                    "(Keras lets you choose it) your function gives other values. Use the argument."),
+    Mistake(_bn_no_beta, "shift by beta",
+            message="You scaled by gamma but did not shift by beta: return gamma * x_hat + beta."),
     Mistake(_bn_variance_not_std, "square root",
             message="You divided by the variance itself; divide by its square root, sqrt(variance + epsilon)."),
 ]
@@ -343,6 +361,19 @@ def _aug_rotation(model):
     return keras.Model(inputs, model(keras.layers.RandomRotation(0.05)(inputs)))
 
 
+class _Outputs:
+    """Inference outputs as a fact that compares with ``np.allclose`` (None when not worth comparing)."""
+
+    def __init__(self, array=None):
+        self.array = array
+
+    def __eq__(self, other):
+        if not isinstance(other, _Outputs) or (self.array is None) != (other.array is None):
+            return False
+        return self.array is None or (self.array.shape == other.array.shape
+                                      and np.allclose(self.array, other.array, atol=1e-5))
+
+
 class Augmentation(_KerasFunction):
     """``with_augmentation(model)`` must return a Keras model that (1) in inference mode gives exactly
     ``model``'s outputs, (2) in training mode changes them at random, (3) uses ``model``'s own weights, and
@@ -351,7 +382,7 @@ class Augmentation(_KerasFunction):
     def _behaviour(self, function):
         """What the answer does on the test model: ``("error", status, text)``, ``("not_a_model", kind)`` or
         the facts ``(same_at_inference, deterministic_at_inference, changes_in_training, shares_weights,
-        outputs_probabilities)``."""
+        outputs_probabilities, inference_outputs)`` (the outputs only when they are fixed but wrong)."""
         import keras
 
         base = _base_model()
@@ -367,7 +398,8 @@ class Augmentation(_KerasFunction):
             first = np.asarray(new(x, training=False))
             second = np.asarray(new.predict(x, verbose=0))
         except Exception as err:  # noqa: BLE001 - a model that cannot run on images is reported
-            return ("error", "error", f"Calling the model your function returned raised {describe_error(err)}.")
+            return ("error", "error", f"Calling the model your function returned raised {describe_error(err)}. "
+                    f"Random augmentation layers act on images: put them before `model`, on its input.")
         same = bool(first.shape == reference.shape and np.allclose(first, reference, atol=1e-5)
                     and np.allclose(second, reference, atol=1e-5))
         deterministic = bool(first.shape == second.shape and np.allclose(first, second, atol=1e-5))
@@ -377,7 +409,8 @@ class Augmentation(_KerasFunction):
         shares = bool(own) and own <= {id(v) for v in new.weights}
         probabilities = all(d.shape == reference.shape and np.allclose(d.sum(axis=-1), 1.0, atol=1e-4)
                             for d in draws)
-        return (same, deterministic, changes, shares, probabilities)
+        wrong_but_fixed = deterministic and not same  # recognised by its outputs, not by its facts alone
+        return (same, deterministic, changes, shares, probabilities, _Outputs(first if wrong_but_fixed else None))
 
     def _same_behaviour(self, wrong, facts):
         return self._behaviour(wrong) == facts
@@ -389,12 +422,12 @@ class Augmentation(_KerasFunction):
         if facts[0] == "not_a_model":
             return Problem("not_a_model", f"Your function should return a keras.Model, not a {facts[1]}. Wrap "
                            f"the layers: `keras.Model(inputs, model(x))` or `keras.Sequential([...])`.")
-        if facts == (True, True, True, True, True):
+        if facts[:5] == (True, True, True, True, True):
             return None
         recognised = self.diagnose(lambda wrong: self._same_behaviour(wrong, facts))
         if recognised:
             return recognised
-        same, _, varies, shares, probabilities = facts
+        same, _, varies, shares, probabilities = facts[:5]
         if not shares:
             return Problem("wrong", "Your model does not use `model`'s own weights: call the model you were "
                            "given on the augmented input, `model(x)`, instead of building or copying one.")
@@ -526,6 +559,20 @@ def _res_shortcut_dropped(x, filters, stride=1):
     return layers.ReLU()(y)
 
 
+def _res_projection_3x3(x, filters, stride=1):
+    import keras
+
+    layers = keras.layers
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+    y = layers.ReLU()(layers.BatchNormalization()(y))
+    y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same", use_bias=False)(y))
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        shortcut = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+        shortcut = layers.BatchNormalization()(shortcut)
+    return layers.ReLU()(layers.Add()([y, shortcut]))
+
+
 def _res_bias_no_bn(x, filters, stride=1):
     from keras import layers
 
@@ -572,7 +619,7 @@ class ResidualBlock(_KerasFunction):
         """``(facts, detail)``: what ``function`` does on case ``index``. ``facts`` is comparable between
         answers: ``("error", type, first line)``, ``("type", name)``, ``("ok", output shape, left)`` where
         ``left`` is what the block gives with its 3x3 kernels at zero (``"zero"``, ``"identity"``, ``"other"``),
-        then whether it has a 1x1 convolution, whether the 3x3 kernels change its output, and how many (up to 2);
+        then whether it has a 1x1 convolution, whether the 3x3 kernels change its output, and how many (up to 3);
         ``detail`` is the student's error with its line, for messages."""
         import keras
 
@@ -609,7 +656,7 @@ class ResidualBlock(_KerasFunction):
         else:
             left = "other"
         main_used = not np.allclose(before, y, atol=1e-6)
-        return ("ok", got, left, projection, main_used, min(len(spatial), 2)), ""
+        return ("ok", got, left, projection, main_used, min(len(spatial), 3)), ""
 
     def _known_behaviour(self, wrong, index):
         key = (id(wrong), index)
@@ -652,6 +699,11 @@ class ResidualBlock(_KerasFunction):
             return Problem("wrong_shape", f"the output has shape (batch, {', '.join(map(str, facts[1]))}), "
                            f"expected (batch, {', '.join(map(str, expected))}).")
         _, _, left, projection, main_used, n_spatial = facts
+        if left == "zero" and n_spatial > 2:
+            return Problem("wrong", "your block has more than two 3x3 convolutions, and with all of them at zero "
+                           "it outputs 0: if the third one is your shortcut's projection, make it a 1x1 "
+                           "convolution, Conv2D(filters, 1, strides=stride), which only changes the channels "
+                           "(and, with a stride, the size).")
         if left == "zero":
             return Problem("wrong", "with every 3x3 kernel set to zero your block outputs 0: there is no "
                            "shortcut carrying the input (or its 1x1 projection) to the output.")
@@ -705,6 +757,9 @@ residual_mistakes = [
                     "main path, element by element: use Add, not Concatenate."),
     Mistake(_res_fixed_filters, "`filters` argument",
             message="Your block always has 64 channels: use the `filters` argument for every convolution."),
+    Mistake(_res_projection_3x3, "a 1x1 convolution, not 3x3",
+            message="Your projection shortcut is a 3x3 convolution: it mixes neighbouring pixels and costs 9 times "
+                    "the weights. Project with a 1x1 convolution, not 3x3: Conv2D(filters, 1, strides=stride)."),
     Mistake(_res_shortcut_dropped, "dropped the shortcut",
             message="When the shape changes you dropped the shortcut altogether. Keep it, projected with a 1x1 "
                     "convolution: without it the block is a plain pair of convolutions."),
