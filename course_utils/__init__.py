@@ -13,6 +13,7 @@ _SUBMODULES = {
     "answers", "attribution", "catalog", "class_progress", "cli", "colab", "conv", "data", "env", "exercises",
     "explain", "explorers", "feature_maps", "filter_ascent", "heldout", "links", "models", "paths", "plot", "progress", "quiz",
     "recorded", "release", "runner", "startup", "timing", "training",
+    "architectures", "blocks", "experiments", "recipes", "signal_flow",
 }
 _SUBMODULES |= {"backbones", "cells", "digit_transfer", "photos", "pretrained", "transfer"}  # notebook 06
 _SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader

@@ -1,4 +1,4 @@
-"""Every claim the course makes about library behaviour (notebooks 00-04 and 07, and their quiz banks), pinned on
+"""Every claim the course makes about library behaviour (notebooks 00-05 and 07, and their quiz banks), pinned on
 the installed versions: one test per claim, named after it. If an upgrade of Keras, TensorFlow, SciPy or
 matplotlib changes one of these behaviours, a test fails here instead of the course silently teaching something
 false. Each test names where the claim is made (``nb01``: notebook 01, ``quiz 03``: its quiz bank, ``07``: the
@@ -558,6 +558,180 @@ def test_model_predict_runs_layers_in_inference_mode():
     np.testing.assert_array_equal(np.asarray(model(x)), x)  # a plain call of Dropout: inference too
     dropped = np.asarray(model(x, training=True))
     assert set(np.unique(dropped)) == {0.0, 2.0}  # in training: zeros, and survivors scaled by 1 / (1 - 0.5)
+
+
+# ------------------------------------------------------------------------------- building better CNNs (nb05, quiz 05)
+
+
+def test_conv2d_and_dense_default_to_glorot_uniform_initialisation():
+    """nb05 section 2 (init-default), quiz 05 keras-default-initializer: Glorot for every activation, not He."""
+    for layer in (layers.Conv2D(8, 3), layers.Conv2D(8, 3, activation="relu"), layers.Dense(8),
+                  layers.Dense(8, activation="relu")):
+        assert type(layer.kernel_initializer).__name__ == "GlorotUniform"
+
+
+def test_batch_normalization_defaults_and_moving_average_update():
+    """nb05 section 3 (bn-compare, bn-inference): epsilon 1e-3, momentum 0.99, and after one training call
+    moving_mean = 0.99 * 0 + 0.01 * batch mean; training=False then normalises with the moving statistics."""
+    bn = layers.BatchNormalization()
+    assert bn.epsilon == 1e-3 and bn.momentum == 0.99
+    x = np.random.default_rng(0).normal(3, 2, (16, 5, 5, 4)).astype("float32")
+    training = np.asarray(bn(x, training=True))
+    mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(training, (x - mean) / np.sqrt(var + 1e-3), rtol=1e-3, atol=1e-3)  # biased variance
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.01 * mean, rtol=1e-4, atol=1e-6)
+    inference = np.asarray(bn(x, training=False))
+    by_hand = (x - bn.moving_mean.numpy()) / np.sqrt(bn.moving_variance.numpy() + 1e-3)
+    np.testing.assert_allclose(inference, by_hand, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("channels", [8, 48])
+def test_batch_normalization_has_four_numbers_per_channel_two_of_them_trainable(channels):
+    """nb05 bn-params and exercise bn_params, quiz 05 batchnorm-params: 4 * c in total, 2 * c trainable (gamma,
+    beta), whatever the height and width; the moving mean and variance are non-trainable weights."""
+    model = keras.Sequential([keras.Input((28, 28, 16)), layers.Conv2D(channels, 3), layers.BatchNormalization()])
+    bn = model.layers[-1]
+    assert bn.count_params() == 4 * channels
+    assert sum(int(np.prod(w.shape)) for w in bn.trainable_weights) == 2 * channels
+    assert sorted(w.name for w in bn.non_trainable_weights) == ["moving_mean", "moving_variance"]
+
+
+def test_batch_normalization_in_training_mode_depends_on_the_other_images_of_the_batch():
+    """nb05 bn-inference, quiz 05 batchnorm-training-batch-dependence: in training the same image gets another
+    output in another batch; at inference it does not."""
+    bn = layers.BatchNormalization()
+    x = np.random.default_rng(1).normal(0, 1, (8, 4)).astype("float32")
+    other = np.concatenate([x[:1], 5 + 3 * x[1:]])
+    assert not np.allclose(np.asarray(bn(x, training=True))[0], np.asarray(bn(other, training=True))[0], atol=1e-2)
+    np.testing.assert_allclose(np.asarray(bn(x, training=False))[0], np.asarray(bn(other, training=False))[0],
+                               rtol=1e-6, atol=1e-6)
+
+
+def _mirror_or_same(out, images):
+    """For each image: 'same', 'mirror' (flipped left-right) or 'other'."""
+    kinds = []
+    for o, image in zip(out, images):
+        kinds.append("same" if np.allclose(o, image) else "mirror" if np.allclose(o, image[:, ::-1]) else "other")
+    return kinds
+
+
+def test_random_flip_in_a_plain_call_flips_at_random_and_predict_never_flips():
+    """quiz 05 keras3-plain-call-augmentation and augmentation-training-only, nb05 aug-modes: in Keras 3 a plain
+    call model(x) runs random augmentation layers in training mode (each image flipped or not, at random);
+    predict and training=False return the images unchanged."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.RandomFlip("horizontal")])
+    images = np.random.default_rng(2).uniform(0, 1, (32, 6, 6, 1)).astype("float32")
+    kinds = _mirror_or_same(np.asarray(model(images)), images)
+    assert set(kinds) == {"same", "mirror"}  # random: some flipped, some not, nothing else
+    assert set(_mirror_or_same(model.predict(images, verbose=0), images)) == {"same"}
+    assert set(_mirror_or_same(np.asarray(model(images, training=False)), images)) == {"same"}
+
+
+def test_random_augmentation_layers_are_on_in_fit_and_off_in_evaluate_and_predict():
+    """quiz 05 augmentation-training-only, nb05 aug-modes-read: 'fit runs the layers in training mode, predict
+    and evaluate in inference mode' (RandomFlip, RandomTranslation, RandomRotation)."""
+    images = np.random.default_rng(3).uniform(0, 1, (8, 8, 8, 1)).astype("float32")
+    seen = []
+
+    class Spy(layers.Layer):
+        def call(self, inputs):
+            if not isinstance(inputs, keras.KerasTensor):  # not while the model is built
+                seen.append(not np.allclose(np.asarray(inputs), images))
+            return inputs
+
+    for augmentation in (layers.RandomFlip("horizontal"), layers.RandomTranslation(0.2, 0.2),
+                         layers.RandomRotation(0.2)):
+        model = keras.Sequential([keras.Input((8, 8, 1)), augmentation, Spy(), layers.Flatten(), layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+        keras.utils.set_random_seed(0)
+        changed = {}
+        seen.clear()
+        model.fit(images, np.zeros(8), batch_size=8, epochs=1, verbose=0)
+        changed["fit"] = any(seen)
+        seen.clear()
+        model.evaluate(images, np.zeros(8), batch_size=8, verbose=0)
+        changed["evaluate"] = any(seen)
+        seen.clear()
+        model.predict(images, batch_size=8, verbose=0)
+        changed["predict"] = any(seen)
+        assert changed == {"fit": True, "evaluate": False, "predict": False}, type(augmentation).__name__
+
+
+def test_adamw_shrinks_the_weights_by_lr_times_weight_decay_outside_the_gradient():
+    """nb05 section 4 (weight decay row): 'every step shrinks the weights by lr * 0.1 * w, outside the gradient'.
+    With a zero gradient Adam's own step is 0, so only the decoupled decay moves the weights."""
+    w = keras.Variable(np.array([1.0, -2.0, 4.0], "float32"))
+    optimizer = keras.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1)
+    optimizer.apply_gradients([(np.zeros(3, "float32"), w)])
+    np.testing.assert_allclose(w.numpy(), np.array([1.0, -2.0, 4.0]) * (1 - 0.01 * 0.1), rtol=1e-6)
+    l2 = keras.Variable(np.array([1.0, -2.0, 4.0], "float32"))
+    keras.optimizers.Adam(learning_rate=0.01).apply_gradients([(np.zeros(3, "float32"), l2)])
+    np.testing.assert_array_equal(l2.numpy(), [1.0, -2.0, 4.0])  # plain Adam: no decay
+
+
+def test_l2_kernel_regularizer_adds_factor_times_sum_of_squared_weights_to_the_loss():
+    """nb05 section 4 (L2 row): kernel_regularizer=L2(1e-3) adds 1e-3 * sum(w**2) (the kernel only)."""
+    dense = layers.Dense(3, kernel_regularizer=keras.regularizers.L2(1e-3), bias_initializer="ones")
+    model = keras.Sequential([keras.Input((4,)), dense])
+    model(np.ones((1, 4), "float32"))
+    kernel = dense.kernel.numpy()
+    assert len(model.losses) == 1
+    np.testing.assert_allclose(float(model.losses[0]), 1e-3 * np.sum(kernel ** 2), rtol=1e-5)
+
+
+def test_the_tutorial_residual_block_fails_on_both_height_width_and_channels():
+    """nb05 res-broken: two valid 3x3 convolutions with 128 filters added to a 32x32x64 input raise a ValueError
+    that names both shapes."""
+    inputs = keras.Input((32, 32, 64))
+    y = layers.Conv2D(128, 3, activation="relu")(inputs)
+    y = layers.Conv2D(128, 3)(y)
+    with pytest.raises(ValueError, match=r"incompatible shapes.*\(32, 32, 64\).*\(28, 28, 128\)"):
+        layers.Add()([inputs, y])
+
+
+@pytest.mark.parametrize("c, f", [(32, 64), (64, 128), (128, 256)])
+def test_a_strided_1x1_projection_has_c_times_f_weights_and_matches_the_main_path(c, f):
+    """quiz 05 projection-shortcut-params and residual-projection-shortcut: Conv2D(f, 1, strides=2,
+    use_bias=False) has c * f parameters (the stride changes the size, not the count) and turns 32x32xc into
+    16x16xf, the shape of the main path Conv2D(f, 3, strides=2, padding="same")."""
+    inputs = keras.Input((32, 32, c))
+    projection = layers.Conv2D(f, 1, strides=2, use_bias=False)
+    shortcut = projection(inputs)
+    main = layers.Conv2D(f, 3, strides=2, padding="same")(inputs)
+    assert projection.count_params() == c * f
+    assert shortcut.shape == main.shape == (None, 16, 16, f)
+    assert layers.Add()([main, shortcut]).shape == (None, 16, 16, f)
+
+
+def test_padding_does_not_change_a_convolutions_parameter_count():
+    """quiz 05 residual-same-padding: (k*k*C_in + 1)*C_out whatever the padding."""
+    counts = set()
+    for padding in ("valid", "same"):
+        layer = layers.Conv2D(16, 3, padding=padding)
+        layer.build((None, 12, 12, 8))
+        counts.add(layer.count_params())
+    assert counts == {(3 * 3 * 8 + 1) * 16}
+
+
+def test_mobilenet_v2_and_efficientnet_b0_need_more_than_30_times_fewer_multiply_adds_than_vgg16():
+    """quiz 05 separable-convolutions-cost, nb05 section 6: counted by the course (VGG16 by formula, the others
+    built with weights=None at their default 224x224 input); VGG16's 138 million parameters, most in its dense
+    layers; published top-1: MobileNetV2 matches VGG16, EfficientNet-B0 beats it."""
+    from course_utils import architectures
+
+    vgg = architectures.count_layers(architectures.vgg16_layers(), (224, 224, 3))
+    assert vgg["params"] == 138_357_544
+    spec = architectures.vgg16_layers()
+    convolutions = architectures.count_layers(spec[:spec.index(("flatten",))], (224, 224, 3))["params"]
+    assert convolutions / vgg["params"] < 0.5
+    published = {a.name: a.top1 for a in architectures.ARCHITECTURES}
+    for name, row in (("MobileNetV2", "MobileNetV2"), ("EfficientNetB0", "EfficientNet-B0")):
+        model = architectures.build_application(name)
+        assert model.input_shape == (None, 224, 224, 3)
+        assert vgg["macs"] / architectures.count_model(model)["macs"] > 30
+        assert published[row] >= published["VGG16"]
+        del model
 
 
 # ------------------------------------------------------------------------------- the final quiz (07): 05/06 topics

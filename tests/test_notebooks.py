@@ -20,6 +20,21 @@ METRIC_FLOORS = {
     "03_mnist_cnn": {"test_accuracy": 0.90},
     "04_visualizing_cnns": {"test_accuracy": 0.85},
     "06_transfer_learning": {"bn_drift_with_training_false": 0.05, "bn_frozen_unchanged": 1.0},
+    "05_better_cnns": {
+        "sigmoid_gradient_orders_lost": 6.0,  # measured 12.9: vanishing gradients
+        "initial_loss_largest_without_bn": 1e3,  # measured 1.4e13: the signal explodes without BatchNorm
+        "top_rate_bn_minus_plain": 0.05,  # measured 0.11 fast, 0.44 default: BN trains at lr 0.1, plain does not
+        "study_val_none": 0.65,  # measured 0.77 fast
+        "first_conv_gradient_residual_over_plain": 1.2,  # measured 2.4
+        "best_recipe_test_accuracy": 0.75,  # measured 0.79 fast (3,000 images, 2 epochs); 0.93 default
+    },
+}
+# Ceilings for metrics that must stay small.
+METRIC_CEILINGS = {
+    "05_better_cnns": {
+        "relu_he_gradient_orders_lost": 1.5,  # measured 0.8-1.0: ReLU + He keeps the gradient within a power of 10
+        "initial_loss_largest_with_bn": 3.0,  # measured 2.3-2.4: BatchNorm keeps the initial loss near chance
+    },
 }
 # 06 takes one of two paths: the ImageNet part (photos and weights reachable, e.g. COURSE_DATA_DIR), or the digits
 # fallback (neither reachable). Floors for each path's measured claims, met in fast mode with a wide margin.
@@ -42,6 +57,9 @@ def _check_floors(path, result):
     for name, floor in _floors(path.stem, result.metrics).items():
         assert name in result.metrics, f"{path.name} did not record {name}"
         assert result.metrics[name] >= floor, f"{path.name}: {name} = {result.metrics[name]} < {floor}"
+    for name, ceiling in METRIC_CEILINGS.get(path.stem, {}).items():
+        assert name in result.metrics, f"{path.name} did not record {name}"
+        assert result.metrics[name] <= ceiling, f"{path.name}: {name} = {result.metrics[name]} > {ceiling}"
 
 
 @pytest.mark.notebook
@@ -93,3 +111,24 @@ def test_transfer_notebook_without_downloads(tmp_path, monkeypatch):
 
 def test_there_are_notebooks_to_test():
     assert (ROOT / "notebooks" / "00_start_here.ipynb") in NOTEBOOKS
+
+
+@pytest.mark.notebook
+def test_05_runs_on_mnist_where_no_fashion_mnist_is_reachable(tmp_path):
+    """Debian's folder hidden (an IPython startup file in the kernel), no data folder, no Keras cache, offline:
+    05 says so in one line, runs on MNIST, and its recipe still learns (flips are off for digits)."""
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-no-fashion.py").write_text(
+        "import course_utils.data\ncourse_utils.data.DEBIAN_FASHION_DIR = '/nonexistent/fashion-mnist'\n")
+    env = {"IPYTHONDIR": str(tmp_path / "ipython"), "KERAS_HOME": str(tmp_path / "keras"), "COURSE_DATA_DIR": "",
+           "COURSE_OFFLINE": "1"}
+    notebook = ROOT / "notebooks" / "05_better_cnns.ipynb"
+    result = runner.execute_notebook(notebook, tmp_path / "executed", fast=True, timeout=600, extra_env=env)
+    assert result.status == "ok", f"failed in {result.error} (executed copy: {result.executed})"
+    executed = nbformat.read(result.executed, as_version=4)
+    text = "\n".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert text.count("Fashion-MNIST is not available here") == 1
+    assert "MNIST: " in text and "Fashion-MNIST: " not in text
+    assert result.metrics["best_recipe_test_accuracy"] >= 0.85
+
