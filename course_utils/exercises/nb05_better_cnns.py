@@ -97,6 +97,10 @@ def _bn_no_epsilon(x, gamma, beta, epsilon=1e-3):
     return gamma * (x - x.mean(axis=axes)) / x.std(axis=axes) + beta
 
 
+def _bn_batch_axis_only(x, gamma, beta, epsilon=1e-3):
+    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon) + beta
+
+
 def _bn_swapped(x, gamma, beta, epsilon=1e-3):
     axes = tuple(range(x.ndim - 1))
     return beta * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + epsilon) + gamma
@@ -163,6 +167,10 @@ batch_norm_mistakes = [
     Mistake(_bn_no_epsilon, "epsilon",
             message="You left out epsilon. With a channel whose variance is tiny, dividing by sqrt(variance) "
                     "blows it up; BatchNorm divides by sqrt(variance + epsilon)."),
+    Mistake(_bn_batch_axis_only, "every position",
+            message="You reduced over the batch axis only (axis=0), so every position (pixel) got its own mean and "
+                    "variance. For feature maps BatchNorm pools all the positions of a channel too: reduce over "
+                    "every axis except the last, axis=(0, 1, 2) for images (axis=0 is right only for 2-D inputs)."),
     Mistake(_bn_swapped, "gamma scales",
             message="gamma and beta are swapped: gamma scales the normalised value, beta shifts it "
                     "(gamma * x_hat + beta)."),
