@@ -13,6 +13,7 @@ from course_utils.exercises import Alternative, Choice, Exercise, Function, Mist
 from course_utils.exercises.compare import describe
 from course_utils.exercises.core import reference_source
 from course_utils.exercises.functions import call_with_time_limit, describe_error, is_placeholder
+from course_utils.transfer import _all_layers
 
 NOTEBOOK = "05_better_cnns"
 
@@ -650,9 +651,10 @@ class ResidualBlock(_KerasFunction):
         model = keras.Model(inputs, out)
         x = np.random.default_rng(index).normal(0.0, 1.0, (2, *shape)).astype("float32")
         before = np.asarray(model(x, training=False))
-        spatial = [layer for layer in model.layers
+        every = list(_all_layers(model))  # nested models (a keras.Sequential main path) included
+        spatial = [layer for layer in every
                    if getattr(layer, "kernel_size", None) is not None and max(layer.kernel_size) > 1]
-        projection = any(getattr(layer, "kernel_size", None) == (1, 1) for layer in model.layers)
+        projection = any(getattr(layer, "kernel_size", None) == (1, 1) for layer in every)
         for layer in spatial:
             for weight in layer.weights:
                 weight.assign(np.zeros(weight.shape, dtype=weight.dtype))
@@ -773,7 +775,21 @@ residual_mistakes = [
                     "convolution: without it the block is a plain pair of convolutions."),
 ]
 
+def _res_nested_main_path(x, filters, stride=1):
+    import keras
+
+    layers = keras.layers
+    main = keras.Sequential([layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False),
+                             layers.BatchNormalization(), layers.ReLU(),
+                             layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization()])
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        shortcut = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x))
+    return layers.ReLU()(layers.Add()([main(x), shortcut]))
+
+
 residual_alternatives = [
+    Alternative(_res_nested_main_path, note="the main path as a keras.Sequential"),
     Alternative(_res_bias_no_bn, note="no BatchNorm, biases, `x + y` and Activation('relu')"),
     Alternative(_res_preactivation, note="pre-activation (ResNet v2) order with layers.add"),
     Alternative(_res_always_project, note="a 1x1 projection on every block"),

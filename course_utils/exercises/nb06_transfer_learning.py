@@ -84,6 +84,15 @@ def _sequential(base, n_classes):
                              keras.layers.Dense(n_classes, activation="softmax")])
 
 
+def _nested_head(base, n_classes):
+    import keras
+
+    base.trainable = False
+    head = keras.Sequential([keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(n_classes, activation="softmax")])
+    inputs = keras.Input(base.input_shape[1:])
+    return keras.Model(inputs, head(base(inputs, training=False)))
+
+
 def _on_base_output(base, n_classes):
     import keras
 
@@ -238,6 +247,13 @@ def _only_first(base, first_layer):
         layer.trainable = layer.name == first_layer
 
 
+def _bn_by_name(base, first_layer):
+    base.trainable = True
+    start = [layer.name for layer in base.layers].index(first_layer)
+    for index, layer in enumerate(base.layers):
+        layer.trainable = index >= start and not layer.name.endswith("_BN")
+
+
 def _ignores_first_layer(base, first_layer):
     import keras
 
@@ -281,6 +297,10 @@ FINE_TUNING_MISTAKES = [
     Mistake(_bn_trainable, "BatchNormalization layers",
             message="The right layers are trainable, but so are their BatchNormalization layers: in Keras 3 they "
                     "would update their statistics during fit even if you call base(x, training=False). Freeze them."),
+    Mistake(_bn_by_name, "their names",
+            message="You found the BatchNormalization layers by their names, and one named otherwise stayed "
+                    "trainable: names differ between models (MobileNetV2 alone has bn_Conv1 and block_1_expand_BN). "
+                    "Test the type: isinstance(layer, keras.layers.BatchNormalization)."),
     Mistake(_base_still_frozen, "base.trainable",
             message="Nothing is trainable: base.trainable is still False, and a frozen model keeps every layer inside "
                     "it frozen whatever their own flags. Set base.trainable = True first, then freeze what must stay."),
@@ -439,7 +459,8 @@ EXERCISES = [
         mistakes=CLASSIFIER_MISTAKES,
         alternatives=[Alternative(_sequential, note="Sequential([base, pooling, Dense])"),
                       Alternative(_on_base_output, note="on base.output, layer by layer frozen, with Dropout"),
-                      Alternative(_softmax_layer, note="Dense then a Softmax layer")],
+                      Alternative(_softmax_layer, note="Dense then a Softmax layer"),
+                      Alternative(_nested_head, note="the head as a keras.Sequential")],
     ),
     Value(
         "n_trainable", (1280 + 1) * 2,

@@ -40,9 +40,12 @@ def test_base(side=32, channels=16, seed=0):
     layers = keras.layers
     inputs = keras.Input((side, side, 3), name="image")
     x = inputs
-    for name, filters, stride in (("stem", 8, 2), ("block_1", 8, 1), ("block_2", channels, 2)):
+    # BatchNormalization layers named three ways (as MobileNetV2's bn_Conv1 and block_1_expand_BN, and otherwise):
+    # an answer must find them by type, not by name.
+    for name, norm, filters, stride in (("stem", "bn_stem", 8, 2), ("block_1", "block_1_BN", 8, 1),
+                                        ("block_2", "block_2_norm", channels, 2)):
         x = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv")(x)
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(name=norm)(x)
         x = layers.ReLU(name="out_relu" if name == "block_2" else f"{name}_relu")(x)
     base = keras.Model(inputs, x, name="test_base")
     rng = np.random.default_rng(seed)
@@ -109,9 +112,9 @@ def _behaviour(model, side):
     base fixed weights (so that two models with the same architecture give the same numbers)."""
     import keras
 
-    from course_utils.transfer import trainable_count
+    from course_utils.transfer import _all_layers, trainable_count
 
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    dense = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Dense)]  # nested heads too
     for index, layer in enumerate(dense):
         rng = np.random.default_rng([index, *layer.kernel.shape])
         layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.get_weights()])
@@ -204,7 +207,8 @@ class FineTuning(_OnTestBases):
         bn = [n for n in got if isinstance(base.get_layer(n), keras.layers.BatchNormalization)]
         if bn:
             return Problem("wrong", f"The BatchNormalization layer {bn[0]!r} is trainable: freeze every "
-                           f"BatchNormalization layer (layer.trainable = False).")
+                           f"BatchNormalization layer (layer.trainable = False), found by its type, "
+                           f"isinstance(layer, keras.layers.BatchNormalization), not by its name.")
         early = [n for n in got if order.index(n) < order.index(first)]
         if early:
             return Problem("wrong", f"{early[0]!r} comes before {first!r} but is trainable: only {first!r} and the "
