@@ -77,8 +77,8 @@ def _call(function, args, time_limit=60.0):
     return outcome.value, None
 
 
-class _OnTestBases(Exercise):
-    """The answer is a function whose first argument is a Keras base; it is checked on fresh test bases."""
+class _FunctionAnswer(Exercise):
+    """The answer is a function, compared by behaviour with ``reference``."""
 
     kind = "function"
 
@@ -94,12 +94,23 @@ class _OnTestBases(Exercise):
 
         return reference_source(self.reference)
 
-    def _evaluate(self, answer):
+    def _not_a_function(self, answer):
+        """A ``Problem`` when ``answer`` is not a function or still a placeholder, else ``None``."""
         if not callable(answer):
             return Problem("wrong_type", f"Your answer should be a function (`def {self.name}(...):`), not "
                            f"{describe(answer)}. Pass the function itself: `check({self.name})`.")
         if is_placeholder(answer):
             return Problem("not_attempted", "Write the body of your function, run the cell, then check again.")
+        return None
+
+
+class _OnTestBases(_FunctionAnswer):
+    """The answer is a function whose first argument is a Keras base; it is checked on fresh test bases."""
+
+    def _evaluate(self, answer):
+        problem = self._not_a_function(answer)
+        if problem is not None:
+            return problem
         for spec in _BASES:
             problem = self._evaluate_on(answer, spec)
             if problem is not None:
@@ -282,30 +293,14 @@ def _same(a, b):
         return False
 
 
-class PredictPhoto(Exercise):
+class PredictPhoto(_FunctionAnswer):
     """``predict_photo(model, path, class_names)`` must give the reference's class name, and its probability
     within 0.02 (any good resizing method passes; squashing instead of cropping does not)."""
 
-    kind = "function"
-
-    def __init__(self, id, reference, **options):
-        super().__init__(id, **options)
-        self.reference = reference
-
-    def _reference_answer(self):
-        return self.reference
-
-    def _reference_source(self):
-        from course_utils.exercises.core import reference_source
-
-        return reference_source(self.reference)
-
     def _evaluate(self, answer):
-        if not callable(answer):
-            return Problem("wrong_type", f"Your answer should be a function (`def {self.name}(...):`), not "
-                           f"{describe(answer)}.")
-        if is_placeholder(answer):
-            return Problem("not_attempted", "Write the body of your function, run the cell, then check again.")
+        problem = self._not_a_function(answer)
+        if problem is not None:
+            return problem
         import logging
 
         logger = logging.getLogger("tensorflow")
