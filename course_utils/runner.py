@@ -22,6 +22,10 @@ DEFAULT_NOTEBOOK_DIR = paths.notebooks_dir()
 DEFAULT_OUT = Path("build") / "run"  # relative: under the folder `course run` starts in, never the package
 
 
+class KernelUnavailable(RuntimeError):
+    """The notebooks' Jupyter kernel is not installed: ``course run`` stops before the first notebook."""
+
+
 @dataclass
 class RunResult:
     notebook: str
@@ -122,7 +126,22 @@ class _PeakMemory:
         return round(self.peak / 2**20, 1) if self.peak else None
 
 
+KERNEL_FIX = ("Fix: install the Jupyter kernel in this environment (python -m pip install ipykernel, or the "
+              "course's `lab` extra, see the README), then check with `course doctor`.")
+_KERNEL_START_FAILURES = ("Kernel died before replying", "Kernel didn't respond")
+
+
+def kernel_never_started(err):
+    """Whether ``err`` means the notebook's kernel never started (so no cell ran at all)."""
+    if getattr(err, "cell_index", None) is not None:
+        return False
+    return type(err).__name__ == "NoSuchKernel" or any(text in str(err) for text in _KERNEL_START_FAILURES)
+
+
 def _describe_failure(err):
+    if kernel_never_started(err):
+        reason = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+        return f"the Jupyter kernel never started ({reason}), so no cell ran. {KERNEL_FIX}"
     cell = getattr(err, "exec_count", None)
     index = getattr(err, "cell_index", None)
     where = f"cell {index} (In [{cell}])" if index is not None else "a cell"
@@ -176,7 +195,8 @@ def format_table(results):
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    failures = [f"{r.notebook} failed in {r.error}" for r in results if r.error]
+    failures = [f"{r.notebook} failed: {r.error}" if r.error.startswith("the Jupyter kernel") else
+                f"{r.notebook} failed in {r.error}" for r in results if r.error]
     return "\n".join(lines + ([""] + failures if failures else []))
 
 
@@ -188,11 +208,17 @@ def run(notebooks=None, out_dir=DEFAULT_OUT, fast=False, timeout=1800, folder=No
     found = find_notebooks(notebooks, folder)
     if not found:
         raise ValueError(f"No notebooks found in {folder}. Pass --notebooks DIR (a folder of NN_*.ipynb files).")
+    from course_utils import env
+
+    missing = env.kernel_status(start=False)
+    if missing:
+        raise KernelUnavailable(f"no notebook can run: {missing}. {KERNEL_FIX}")
     results = []
     for path in found:
         print(f"running {path.name} ({'fast' if fast else 'full'} parameters) ...", flush=True)
         result = execute_notebook(path, out_dir, fast=fast, timeout=timeout)
-        print(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""), flush=True)
+        print(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""),
+              flush=True)
         results.append(result)
     summary = {"fast": fast, "results": [asdict(r) for r in results]}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))

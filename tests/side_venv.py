@@ -13,9 +13,9 @@ would not: made from inside a venv, it sees the base Python's packages, not the 
 import re
 import shutil
 import site
-import sysconfig
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
