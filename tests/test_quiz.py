@@ -427,7 +427,7 @@ def test_the_answer_is_shown_on_request_and_then_counts_as_missed(hinted, how, c
         feedback = hinted.answer("h-single", " ? ")
     out = capsys.readouterr().out
     assert feedback.status == "revealed" and feedback.correct is False
-    assert out.startswith("➜ Answer - h-single: The answer is: Max pooling.")
+    assert out.startswith("➜ The answer - h-single: Max pooling.")
     assert "Why: Max pooling keeps the maximum" in out
     assert hinted.answer("h-single", "b", quiet=True).correct is True  # graded, but
     assert hinted.score() == (0, 1, 3)  # the answer was shown first
@@ -454,7 +454,7 @@ def test_the_text_version_explains_the_tries_and_the_reveal_call(hinted, capsys)
 def test_module_level_reveal_and_question_mark(capsys):
     quiz.ask("pool-no-params")
     assert quiz.reveal("pool-no-params").status == "revealed"
-    assert "The answer is:" in capsys.readouterr().out
+    assert "➜ The answer - pool-no-params: " in capsys.readouterr().out
     assert quiz.answer("pool-no-params", "?").status == "revealed"
     assert quiz.reveal("no-such-question").status == "unknown"
 

@@ -145,7 +145,7 @@ def test_a_wrong_first_try_gets_a_hint_and_show_answer_reveals_it(test_quiz):
     assert "26" not in html and "Why:" not in html
     numeric["reveal"].click()
     html = numeric["feedback"].value
-    assert "The answer is: 26." in html and "28 - 3 + 1 = 26" in html and STATUSES["revealed"][1] in html
+    assert "The answer</b> - 26." in html and "28 - 3 + 1 = 26" in html and STATUSES["revealed"][1] in html
     numeric["input"].value = "26"
     assert "the score keeps this question as missed" in submit(numeric)
     assert "0/4 correct, 1 of 4 answered" in test_quiz.score_widget.value

@@ -111,5 +111,5 @@ def practice_feedback(question, feedback, standing):
 
 def revealed_feedback(question):
     """The answer and its explanation, shown on request."""
-    return Feedback(question.id, False, "revealed", f"The answer is: {question.answer_text}.",
+    return Feedback(question.id, False, "revealed", f"{question.answer_text}.",
                     question.explanation)
