@@ -180,7 +180,7 @@ class Quiz:
     def _record(self, question, feedback, value, standing, where):
         """Record one try: ``correct`` is whether the question counts as right now; ``status`` the try's."""
         self.results[question.id] = feedback
-        status = "revealed" if feedback.status == "revealed" else feedback.status
+        status = feedback.status
         if where.startswith("practice"):
             status = "practice"
             where += f"; this try {feedback.status}"
