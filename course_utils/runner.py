@@ -9,6 +9,7 @@ import ast
 import json
 import logging
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +21,9 @@ from course_utils import paths
 
 DEFAULT_NOTEBOOK_DIR = paths.notebooks_dir()
 DEFAULT_OUT = Path("build") / "run"  # relative: under the folder `course run` starts in, never the package
+# Known harmless lines a kernel prints on its own stderr at start-up, dropped from `course run`'s output:
+# ipykernel >= 7 warns on every local start (the connection is on 127.0.0.1, as Jupyter's own).
+KERNEL_NOISE = ("Kernel is running over TCP without encryption",)
 
 
 class KernelUnavailable(RuntimeError):
@@ -149,6 +153,46 @@ def _describe_failure(err):
     return f"{where}: {ename}: {str(evalue).strip().splitlines()[0] if str(evalue).strip() else ''}"
 
 
+class _KernelStderr:
+    """A pipe for the kernel's stderr; a thread forwards every line to ``sys.stderr`` except ``KERNEL_NOISE``.
+
+    ``kernel_manager()`` is the kernel manager class to give nbclient: it starts the kernel with this pipe as
+    its stderr. Everything else the kernel writes there (errors, other warnings) still reaches the terminal.
+    """
+
+    def __init__(self):
+        self._read, self._write = os.pipe()
+        self._thread = threading.Thread(target=self._forward, daemon=True)
+
+    def _forward(self):
+        with os.fdopen(self._read, "rb") as lines:
+            for line in lines:
+                text = line.decode("utf-8", errors="replace")
+                if not any(noise in text for noise in KERNEL_NOISE):
+                    sys.stderr.write(text)
+                    sys.stderr.flush()
+
+    def kernel_manager(self):
+        from jupyter_client.manager import AsyncKernelManager
+
+        write = self._write
+
+        class FilteredStderrKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw):
+                kw.setdefault("stderr", write)
+                return await super().start_kernel(**kw)
+
+        return FilteredStderrKernelManager
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self._write)  # the kernel has exited: the reader sees the end of the pipe
+        self._thread.join(timeout=10)
+
+
 def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_env=None, progress=False):
     """Run one notebook into ``out_dir``; returns a ``RunResult`` (never raises for a failing notebook).
 
@@ -171,11 +215,12 @@ def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_e
     start, error = time.perf_counter(), None
     # papermill cannot parse `FAST = course_utils.fast_mode()` and would warn about every injected value.
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    with _environment(env), _PeakMemory() as memory:
+    with _environment(env), _PeakMemory() as memory, _KernelStderr() as kernel_stderr:
         try:
             papermill.execute_notebook(
                 str(path), str(output), parameters=parameters, cwd=str(out_dir), kernel_name="python3",
                 progress_bar=progress, log_output=False, execution_timeout=timeout,
+                kernel_manager_class=kernel_stderr.kernel_manager(),
             )
         except Exception as err:  # noqa: BLE001 - PapermillExecutionError or a kernel failure
             error = _describe_failure(err)

@@ -1,6 +1,7 @@
 """`course run`: executes notebooks with papermill, reports status, time, memory and metrics, names failing cells."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -46,6 +47,18 @@ def test_a_good_notebook_runs_with_fast_values_and_reports_metrics(notebooks, tm
     assert result.peak_memory_mb and 20 < result.peak_memory_mb < 2000
     executed = nbformat.read(tmp_path / "out" / "01_good.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters == {"FAST": True, "N": 3}
+
+
+def test_the_kernels_tcp_warning_is_not_printed_but_other_kernel_lines_are(notebooks, tmp_path, capfd):
+    """ipykernel 7 warns "Kernel is running over TCP without encryption" at every start: known, harmless."""
+    capfd.readouterr()
+    result = runner.execute_notebook(notebooks[0], tmp_path / "out", fast=True)
+    assert result.status == "ok", result.error
+    assert "without encryption" not in capfd.readouterr().err
+    with runner._KernelStderr() as kernel_stderr:  # what else a kernel writes there still reaches the terminal
+        os.write(kernel_stderr._write, b"[IPKernelApp] WARNING | Kernel is running over TCP without encryption.\n"
+                                       b"[IPKernelApp] WARNING | something else\n")
+    assert capfd.readouterr().err == "[IPKernelApp] WARNING | something else\n"
 
 
 def test_a_failing_notebook_names_the_failing_cell(notebooks, tmp_path):

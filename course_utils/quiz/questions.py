@@ -85,6 +85,7 @@ class Question:
     notebook: str
     tolerance: float = DEFAULT_TOLERANCE
     values: dict = field(default_factory=dict)
+    hint: str = ""  # shown after a wrong first try (course_utils.quiz.tries); never the answer
 
     @property
     def answer_text(self):
