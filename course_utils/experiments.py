@@ -187,7 +187,7 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learni
     training; the others are measured on it afterwards). ``flip``: whether augmentation may mirror the images.
     Train and validation accuracy are both measured after training in inference mode (dropout and
     augmentation off), so the gap compares like with like. ``trainer``: a ``variant_trainer(settings)`` to reuse.
-    Returns ``{"train_acc", "val_acc", "gap", "epochs", "seconds", "history"}``.
+    Returns ``{"train_acc", "val_acc", "gap", "kernel_norm", "epochs", "seconds", "history"}``.
     """
     keras = _keras()
     settings = dict(settings)
@@ -208,7 +208,19 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learni
     train_acc = model.evaluate(x, y, batch_size=500, verbose=0)[1]
     val_acc = model.evaluate(x_val, y_val, batch_size=500, verbose=0)[1]
     return {"train_acc": float(train_acc), "val_acc": float(val_acc), "gap": float(train_acc - val_acc),
-            "epochs": len(history.history["loss"]), "seconds": seconds, "history": history.history}
+            "kernel_norm": kernel_norm(model), "epochs": len(history.history["loss"]), "seconds": seconds,
+            "history": history.history}
+
+
+def kernel_norm(model):
+    """The L2 norm of all of ``model``'s kernels together (biases and BatchNorm excluded): sqrt(sum w**2).
+    Weight decay and L2 act on it; printed next to each variant so that a decay that decayed nothing shows."""
+    total = 0.0
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None:
+            total += float(np.sum(np.square(np.asarray(kernel))))
+    return float(np.sqrt(total))
 
 
 def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress=None, learning_rate=1e-3,
