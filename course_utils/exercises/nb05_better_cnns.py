@@ -1,15 +1,16 @@
 """Exercises of notebook 05 (building better CNNs): count BatchNorm's parameters, write BatchNorm by hand,
 pick the regulariser that closes a gap, put augmentation where it is off at inference, write a residual block.
 
-The last two answers are functions of Keras objects, checked by behaviour (``keras_checks``); the misconception
+The last two answers are functions of Keras objects, checked by behaviour (``keras_checks``, ``residual_checks``); the misconception
 catalogue of each exercise is in ``misconceptions/nb05.py``.
 """
 
 import numpy as np
 
 from course_utils.exercises import Choice, Function, Value, case
-from course_utils.exercises.keras_checks import Augmentation, ResidualBlock
+from course_utils.exercises.keras_checks import Augmentation
 from course_utils.exercises.misconceptions import nb05 as catalogue
+from course_utils.exercises.residual_checks import ResidualBlock
 
 NOTEBOOK = "05_better_cnns"
 
