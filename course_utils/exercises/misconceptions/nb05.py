@@ -227,14 +227,6 @@ def _aug_none(model):
     return model
 
 
-def _aug_always_flip(model):
-    import keras
-
-    inputs = keras.Input(model.input_shape[1:])
-    flipped = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=2))(inputs)
-    return keras.Model(inputs, model(flipped))
-
-
 def _aug_clone(model):
     import keras
 
@@ -280,7 +272,7 @@ AUGMENTATION = {
         Mistake(_aug_none, "in training",
                 message="In training mode your model gives exactly `model`'s outputs: no random augmentation is "
                         "active in training. Put random layers (RandomFlip, RandomTranslation) before `model`."),
-        Mistake(_aug_always_flip, "every image, also at inference",
+        Mistake(_wrap(lambda layers: layers.Lambda(lambda t: t[:, :, ::-1])), "every image, also at inference",
                 message="You flip every image, also at inference: a fixed transformation is not augmentation. "
                         "Use random layers, which Keras switches off outside training."),
         Mistake(_aug_clone, "copy of the model",
