@@ -148,6 +148,10 @@ class EdgeKernel(Exercise):
         if flat > 1e-6 * horizontal:
             return Problem("wrong", "Your kernel responds to a flat, uniform image: its weights should add up to 0 "
                                     f"(they add up to {kernel.sum():.3g}).")
+        if vertical > 0.8 * horizontal and np.allclose(np.rot90(kernel, 2), -kernel):
+            return Problem("wrong", "Your kernel finds diagonal edges (like a 45° Sobel kernel): it responds to "
+                                    "horizontal and vertical edges alike. For horizontal edges only, keep the "
+                                    "weights equal along each row: negative above the centre, positive below.")
         if vertical > 0.8 * horizontal:
             return Problem("wrong", "Your kernel responds to edges in every direction (like a Laplacian): it must "
                                     "respond to horizontal edges only, so keep the weights equal along each row.")

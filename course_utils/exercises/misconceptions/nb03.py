@@ -302,6 +302,7 @@ def _digits(part):
 
         (x, y), (x_test, y_test) = data.load_mnist(n_train=3_000, n_test=2_000, verbose=False)
         _DIGITS.update(scaled=(models.prepare_images(x), y), raw=(x[..., None].astype("float32"), y),
+                       symmetric=(x[..., None].astype("float32") / 127.5 - 1.0, y),
                        test=(models.prepare_images(x_test), y_test))
     return _DIGITS[part]
 
@@ -330,6 +331,21 @@ def _mlp():
     from course_utils import models
 
     return models.mlp()
+
+
+def _mlp_256():
+    from course_utils import models
+
+    return models.mlp((256,))
+
+
+def _history():
+    """``trained_model = model.fit(...)``: what fit returns."""
+    from course_utils import models
+
+    model = models.compile_for(models.classic_b())
+    x, y = _digits("scaled")
+    return model.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
 
 
 def _rescaling_classic_b():
@@ -381,6 +397,9 @@ TRAINED_MODEL = {
         Mistake(_classic_b, "trained Keras model"),
         Mistake(functools.partial(_trained, _classic_b, epochs=2, shuffle_labels=True), "close to guessing",
                 lazy=True),
+        Mistake(functools.partial(_trained, _classic_b, "symmetric"), "[-1, 1]", lazy=True),
+        Mistake(_history, "what `fit` returns: a History", lazy=True),
+        Mistake(functools.partial(_trained, _mlp_256, epochs=5), "no convolution layer", lazy=True),
     ],
     "alternatives": [
         Alternative(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), lazy=True,
