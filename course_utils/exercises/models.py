@@ -234,7 +234,26 @@ class Model(Exercise):
         rows = layer_rows(model, self.ignore_layers)
         return (self._compare_input(model, spec) or self._compare_kinds(rows, spec)
                 or self._compare_each_layer(rows, spec) or self._compare_output_activation(rows, spec)
-                or self._compare_output(model, spec) or self._compare_params(model, rows, spec))
+                or self._compare_output(model, spec) or self._compare_params(model, rows, spec)
+                or self._compare_calls(model, spec))
+
+    @staticmethod
+    def _compare_calls(model, spec):
+        """The model called twice, on batches of 1 and 3 images, gives one output row per image."""
+        import numpy as np
+
+        for n in (1, 3):
+            x = np.random.default_rng(n).random((n, *spec["input_shape"][1:])).astype("float32")
+            try:
+                out = np.asarray(model(x, training=False))
+            except Exception as err:  # noqa: BLE001 - the student's model failing is the finding
+                return Problem("error", f"Your model fails on a batch of {n} image(s) of shape "
+                               f"{spec['input_shape'][1:]}: {type(err).__name__}: {str(err)[:200]}. Keep the batch "
+                               f"size free (no `batch_size` in `keras.Input`, no batch axis in a `Reshape`).")
+            if out.shape != (n, *spec["output_shape"][1:]):
+                return Problem("wrong_shape", f"On a batch of {n} image(s) your model returns shape {out.shape}, "
+                               f"expected {(n, *spec['output_shape'][1:])}: one output row per image.")
+        return None
 
     def _not_a_model(self, model, keras):
         if isinstance(model, keras.Model):

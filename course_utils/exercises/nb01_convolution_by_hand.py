@@ -90,6 +90,8 @@ def conv2d_strided_cases(rng):
     yield case(np.ones((5, 5)), np.ones((3, 3)), 1, 1, note="all ones: the border sees the padding zeros")
     yield case(rng.normal(size=(7, 5)), rng.normal(size=(3, 3)), 2, 1, note="odd sizes, stride 2, padding 1")
     yield case(rng.normal(size=(6, 8)), rng.normal(size=(4, 2)), 2, 2, note="even sizes, a 4x2 kernel, padding 2")
+    yield case(rng.integers(0, 256, size=(9, 7), dtype=np.uint8), np.array([[1.0, -1.0], [-1.0, 1.0]]), 2, 1,
+               note="uint8 pixels (raw digits) and negative weights: compute the output in floats")
 
 
 # --------------------------------------------------------------------------- 4. a horizontal-edge kernel

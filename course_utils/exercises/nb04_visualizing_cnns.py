@@ -198,7 +198,15 @@ class FeatureExtractor(_ModelFunction):
         if not isinstance(extractor, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(extractor)}. "
                            f"Build one with keras.Model(inputs=..., outputs=...).")
-        images = _images(model, 2, seed=0)
+        for n, seed in ((2, 0), (3, 7)):  # called twice, on batches of different sizes
+            problem = self._compare_on(extractor, model, _images(model, n, seed=seed))
+            if problem:
+                return problem
+        return None
+
+    def _compare_on(self, extractor, model, images):
+        import keras
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns when a model built on [input] gets a bare tensor
             expected = _as_list(self.reference(model)(images))
