@@ -940,3 +940,68 @@ def test_mobilenet_v2_preprocessing_maps_0_255_to_minus_one_one():
 
     out = preprocess_input(np.array([0.0, 127.5, 255.0], "float32"))
     np.testing.assert_allclose(out, [-1.0, 0.0, 1.0])
+
+
+# ------------------------------------------- review 2026-12-07: notebooks 00-04 and their checkers' messages
+
+
+def test_resnet50_keeps_one_max_pool_in_its_stem_and_mobilenet_v2_none_both_end_with_global_average_pooling():
+    """nb02 'The modern alternative' (the cell counts them): ResNet keeps one max pool, MobileNetV2 none."""
+    counts = {}
+    for name in ("ResNet50", "MobileNetV2"):
+        net = getattr(keras.applications, name)(weights=None)
+        kinds = [type(layer).__name__ for layer in net.layers]
+        counts[name] = (kinds.count("MaxPooling2D"), kinds.count("GlobalAveragePooling2D"))
+    assert counts == {"ResNet50": (1, 1), "MobileNetV2": (0, 1)}
+
+
+def test_a_keras_metric_passed_as_the_loss_makes_fit_fail_with_no_gradients():
+    """Checker of nb03 loss_for_onehot: 'a metric, not a loss: `fit` fails (No gradients provided ...)'."""
+    x, y = _ten_class_data(16)
+    model = _ten_class_model()
+    model.compile(optimizer="sgd", loss=keras.metrics.CategoricalCrossentropy())
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        model.fit(x, keras.utils.to_categorical(y, 10), epochs=1, verbose=0)
+    assert not isinstance(keras.metrics.CategoricalCrossentropy(), keras.losses.Loss)
+    assert keras.metrics.categorical_crossentropy is keras.losses.categorical_crossentropy  # the loss function
+
+
+def test_tf_nn_softmax_is_named_softmax_v2_and_computes_keras_softmax():
+    """Checker of nb03 small_cnn: activations are compared by what they compute (tf.nn.softmax's name differs)."""
+    logits = np.array([[-3.0, 0.0, 2.5], [1.0, 4.0, -2.0]], "float32")
+    assert tf.nn.softmax.__name__ == "softmax_v2"
+    np.testing.assert_allclose(tf.nn.softmax(logits), keras.activations.softmax(logits), rtol=1e-6)
+
+
+def test_random_contrast_is_active_in_a_plain_call_and_off_with_training_false():
+    """Checker of nb04 saliency: its test model's augmentation runs in a plain call (nb04 section 3)."""
+    layer = layers.RandomContrast(0.5, seed=11)
+    x = _images(1, 10)
+    assert not np.allclose(np.asarray(layer(x)), x)
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+
+
+def test_fit_returns_a_history_not_the_model():
+    """Checker of nb03 trained_model: 'what `fit` returns: a History'."""
+    x, y = _ten_class_data(16)
+    model = _ten_class_model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert isinstance(history, keras.callbacks.History) and not isinstance(history, keras.Model)
+    assert len(history.history["loss"]) == 2
+
+
+def test_rescaling_with_an_offset_maps_0_255_to_minus_one_one():
+    """Checker of nb03 trained_model: '`layers.Rescaling(1 / 127.5, offset=-1)` ... train on raw pixels'."""
+    out = layers.Rescaling(1 / 127.5, offset=-1)(np.array([[0.0, 127.5, 255.0]], "float32"))
+    np.testing.assert_allclose(np.asarray(out), [[-1.0, 0.0, 1.0]], atol=1e-6)
+
+
+def test_uint8_pixels_wrap_around_when_added_and_truncate_when_stored():
+    """Checkers of nb02 avg_pool ('200 + 100 gives 44'; 'every average is cut: 2.5 becomes 2') and nb00 normalize."""
+    with np.errstate(over="ignore"):
+        assert np.uint8(200) + np.uint8(100) == 44
+    out = np.zeros(1, dtype=np.uint8)
+    out[0] = np.array([[1, 2], [3, 4]], dtype=np.uint8).mean()
+    assert out[0] == 2
+    assert (np.array([254], np.uint8) / 255).astype(np.uint8)[0] == 0

@@ -739,3 +739,24 @@ def test_notebook_00_answers_only_its_own_demo_questions():
     asked = re.findall(r"\.(?:ask|answer)\(\"([^\"]+)\"", code)
     demo = {spec.id for spec in quiz.banks()[quiz.DEMO_BANK].questions}
     assert loaded == ["00_start_here"] and asked and set(asked) <= demo
+
+
+# ---- right answers typed as students type them, in the course's own banks (review 2026-12-07 m10) -----------
+
+
+@pytest.mark.parametrize("bank, question_id, value", [
+    ("03", "softmax-output-10-classes", 'Dense(10, activation="softmax")'),
+    ("03", "relu-values", "[0, 0.5, 3]"),
+    ("02", "global-average-pooling-shape", "(None, 64)"),
+    ("03", "mnist-convnet-total-params", "34,826"),
+    ("03", "mnist-convnet-total-params", "34_826"),
+])
+def test_the_banks_accept_right_answers_typed_with_other_quotes_numbers_or_keras_shapes(bank, question_id, value):
+    question = quiz.load(bank, seed=0).question(question_id)
+    assert question.check(value).status == "correct", question.check(value).message
+
+
+def test_a_generated_parameter_count_accepts_thousands_separators():
+    question = quiz.load("03", seed=0).question("dense-params-count")
+    assert question.check(f"{int(question.answer):,}").status == "correct"
+    assert question.check("3,5").status == "invalid"
