@@ -120,11 +120,13 @@ class _OnTestBases(_FunctionAnswer):
 
 def _behaviour(model, side):
     """``(trainable parameters, outputs)``: outputs on fixed images after giving every Dense layer outside the
-    base fixed weights (so that two models with the same architecture give the same numbers)."""
+    base fixed weights (so that two models with the same architecture give the same numbers). A subclassed model
+    that was never called is built by a first call."""
     import keras
 
     from course_utils.transfer import _all_layers, trainable_count
 
+    model(_images(side), training=False)  # builds a subclassed model; a functional one is built already
     dense = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Dense)]  # nested heads too
     for index, layer in enumerate(dense):
         rng = np.random.default_rng([index, *layer.kernel.shape])
@@ -132,9 +134,41 @@ def _behaviour(model, side):
     return trainable_count(model), np.asarray(model(_images(side), training=False), dtype="float64")
 
 
+def _input_shape(model):
+    """The model's input shape from ``model.inputs`` (functional and Sequential models), or ``None`` for a
+    subclassed model, which has no fixed input."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    return tuple(inputs[0].shape) if inputs else None
+
+
+def _drifting_batchnorm(model, side, n_classes):
+    """The BatchNormalization layers of ``model`` whose moving statistics change in one step of ``model.fit``
+    (that is what a frozen base must never do), as ``(layer, variables frozen but layer not)`` pairs."""
+    import keras
+
+    from course_utils.transfer import _all_layers
+
+    norms = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
+    before = [keras.ops.convert_to_numpy(layer.moving_mean).copy() for layer in norms]
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+    model.fit(_images(side, n=8, seed=2), np.arange(8) % n_classes, batch_size=8, epochs=1, verbose=0)
+    return [(layer, layer.trainable and not any(w.trainable for w in layer.weights))
+            for layer, mean in zip(norms, before) if not np.array_equal(keras.ops.convert_to_numpy(layer.moving_mean), mean)]
+
+
+VARIABLES_NOT_LAYER = (
+    "you froze the variables, not the layer: BatchNormalization decides on the layer's own flag (it normalises "
+    "with each batch's statistics and updates its moving mean and variance when `training and layer.trainable`), "
+    "and fit runs the model with training=True, so {name!r} still changes in fit although none of its variables "
+    "is trainable. Freeze the layers: {fix}.")
+
+
 class Classifier(_OnTestBases):
     """``build_classifier(base, n_classes)`` must behave like the reference: same trainable parameters, same
-    outputs once its Dense layers get the same weights."""
+    outputs once its Dense layers get the same weights, and no BatchNormalization statistics moving in ``fit``."""
 
     def _evaluate_on(self, answer, spec):
         import keras
@@ -147,16 +181,30 @@ class Classifier(_OnTestBases):
             return Problem("returned_none", "Your function returned None: did you forget `return model`?")
         if not isinstance(model, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(model)}.")
-        if tuple(model.input_shape) != (None, side, side, 3):
-            return Problem("wrong_shape", f"Your model takes inputs of shape {model.input_shape}; it should take "
+        shape = _input_shape(model)
+        if shape is not None and shape != (None, side, side, 3):
+            return Problem("wrong_shape", f"Your model takes inputs of shape {shape}; it should take "
                            f"the base's input, {(None, side, side, 3)}.")
-        if tuple(model.output_shape) != (None, n_classes):
-            return Problem("wrong_output_shape", f"Your model's output shape is {model.output_shape}; with "
-                           f"n_classes={n_classes} it should be (None, {n_classes}): one probability per class.")
+        try:
+            outputs = model(_images(side), training=False)
+        except Exception as err:  # noqa: BLE001 - a subclassed model's call() is the student's code
+            return Problem("error", f"Calling your model on a batch of {side}x{side} RGB images raised "
+                           f"{describe_error(err)}.")
+        if tuple(outputs.shape)[1:] != (n_classes,):
+            return Problem("wrong_output_shape", f"Your model's output shape is {(None, *tuple(outputs.shape)[1:])}; "
+                           f"with n_classes={n_classes} it should be (None, {n_classes}): one probability per class.")
         want = _behaviour(self.reference(test_base(side, channels), n_classes), side)
         got = _behaviour(model, side)
         if got[0] == want[0] and np.allclose(got[1], want[1], atol=1e-5):
-            return None
+            drifting = _drifting_batchnorm(model, side, n_classes)
+            if not drifting:
+                return None
+            layer, variables_only = drifting[0]
+            if variables_only:
+                return Problem("wrong", "Your model computes the right thing, but " + VARIABLES_NOT_LAYER.format(
+                    name=layer.name, fix="base.trainable = False (it also freezes their variables)"))
+            return Problem("wrong", f"The BatchNormalization layer {layer.name!r} updates its moving statistics in "
+                           "fit: freeze the whole base with base.trainable = False.")
 
         def same_as(wrong):
             other = _behaviour(wrong(test_base(side, channels), n_classes), side)
@@ -182,16 +230,35 @@ def _frozen_base(spec):
 
 
 def _trainable_state(function, spec):
-    """Which of a fresh (frozen) test base's weights are trainable after ``function(base, first_layer)``: the set of
-    layer names, the outcome (``None`` or a ``Problem``), and the base."""
+    """What ``fit`` of a classifier holding a fresh (frozen) test base would train after ``function(base,
+    first_layer)``: the names of the layers with trainable variables (a nested model's fit collects every trainable
+    variable, whatever ``base.trainable`` says) and of the BatchNormalization layers whose own flag is True (they
+    would normalise with batch statistics and update them); the outcome (``None`` or a ``Problem``), and the base."""
+    import keras
+
     base = _frozen_base(spec)
     _, problem = _call(function, (base, spec[3]))
-    names = sorted({w.path.split("/")[-2] for w in base.trainable_weights})
-    return names, problem, base
+    names = sorted({w.path.split("/")[-2] for w in base.weights if w.trainable})
+    norms = sorted(layer.name for layer in base.layers
+                   if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable)
+    return (names, norms), problem, base
 
 
 class FineTuning(_OnTestBases):
-    """After ``prepare_fine_tuning(base, first_layer)`` exactly the reference's layers must be trainable."""
+    """After ``prepare_fine_tuning(base, first_layer)`` exactly the reference's layers must be trainable (by their
+    variables, as ``fit`` sees them) and every BatchNormalization layer frozen (by its own flag)."""
+
+    _NOTE = ("Well done! Note: your function leaves base.trainable False. On Keras 3 the fit of a classifier "
+             "holding the base trains exactly the layers you unfroze (it collects every trainable variable), but "
+             "base.trainable_weights is empty and base.summary() reports 0 trainable parameters. Setting "
+             "base.trainable = True first keeps the two consistent.")
+
+    def _evaluate(self, answer):
+        self._note = None
+        return super()._evaluate(answer)
+
+    def _correct_message(self):
+        return self._note or super()._correct_message()
 
     def _evaluate_on(self, answer, spec):
         import keras
@@ -206,51 +273,75 @@ class FineTuning(_OnTestBases):
                            "(its layers are the ones inside your classifier).")
         want, _, _ = _trainable_state(self.reference, spec)
         if got == want:
+            if not base.trainable:
+                self._note = self._NOTE
             return None
-        recognised = self.diagnose(lambda wrong: _trainable_state(wrong, spec)[0] == got)
+        answers = {}
+
+        def same_as(wrong):  # on every test base: two mistakes can agree on one
+            for other in _BASES:
+                if other not in answers:
+                    answers[other] = got if other == spec else _trainable_state(answer, other)[0]
+                if _trainable_state(wrong, other)[0] != answers[other]:
+                    return False
+            return True
+
+        recognised = self.diagnose(same_as)
         if recognised:
             return recognised
-        first = spec[3]
+        (names, norms), first = got, spec[3]
         order = [layer.name for layer in base.layers]
-        if not got:
-            return Problem("wrong", "After your function nothing in the base is trainable. Check "
-                           "base.trainable: while it is False, the layers inside stay frozen whatever their own flags.")
-        bn = [n for n in got if isinstance(base.get_layer(n), keras.layers.BatchNormalization)]
+        if not names:
+            return Problem("wrong", "After your function no layer of the base has trainable weights: set "
+                           "base.trainable = True (it sets every layer's flag), then set the flags of the layers "
+                           f"before {first!r} and of every BatchNormalization layer to False.")
+        bn = [n for n in names if isinstance(base.get_layer(n), keras.layers.BatchNormalization)]
         if bn:
             return Problem("wrong", f"The BatchNormalization layer {bn[0]!r} is trainable: freeze every "
                            f"BatchNormalization layer (layer.trainable = False), found by its type, "
                            f"isinstance(layer, keras.layers.BatchNormalization), not by its name.")
-        early = [n for n in got if order.index(n) < order.index(first)]
+        if norms:
+            return Problem("wrong", "The right weights are trainable, but " + VARIABLES_NOT_LAYER.format(
+                name=norms[0], fix="layer.trainable = False for every BatchNormalization layer"))
+        early = [n for n in names if order.index(n) < order.index(first)]
         if early:
             return Problem("wrong", f"{early[0]!r} comes before {first!r} but is trainable: only {first!r} and the "
                            f"layers after it should be.")
-        missing = [n for n in want if n not in got]
+        missing = [n for n in want[0] if n not in names]
         return Problem("wrong", f"{missing[0]!r} should be trainable: it is {first!r} or comes after it.")
 
 
 _PHOTO_FILES = {}
-PHOTO_CLASSES = ["red", "green", "blue"]
+# Not alphabetical, and not the reverse of it either: a sorted list, and reversed colour channels, each show.
+PHOTO_CLASSES = ["green", "red", "blue"]
 _PHOTO_INPUT = (40, 56)  # (height, width): not square, so that (width, height) mistakes show
+_DROPOUT_SEED = 3  # a fresh test model drops the same features at its first training=True call (checked by a test)
 
 
 def photo_model():
     """A test classifier that takes 40x56 RGB photos, pixels 0-255 (its preprocessing inside) and tells which colour
-    dominates: Rescaling(1/127.5, -1) -> GlobalAveragePooling2D -> Dense(3, softmax). A new one for every call: a
-    wrong call can leave Keras' predict function of a model in a state that changes how later calls fail."""
+    dominates (``PHOTO_CLASSES``: output 0 is green, 1 red, 2 blue; a grey photo is "green", p = 0.44):
+    Rescaling(1/127.5, -1) -> GlobalAveragePooling2D -> Dropout(0.5) -> Dense(3, softmax). The Dropout changes
+    any prediction made with training=True. A new one for every call: a wrong call can leave Keras' predict
+    function of a model in a state that changes how later calls fail."""
     import keras
 
     inputs = keras.Input((*_PHOTO_INPUT, 3))
     x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
     x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dropout(0.5, seed=_DROPOUT_SEED)(x)
     dense = keras.layers.Dense(3, activation="softmax")
     outputs = dense(x)
-    dense.set_weights([np.eye(3, dtype="float32") * 6.0, np.zeros(3, dtype="float32")])
+    kernel = np.zeros((3, 3), "float32")
+    kernel[[1, 0, 2], [0, 1, 2]] = 6.0  # channel G -> output 0, R -> 1, B -> 2
+    dense.set_weights([kernel, np.array([0.3, 0.0, -0.3], "float32")])
     return keras.Model(inputs, outputs, name="colour_classifier")
 
 
 def photo_files():
     """Test photos written once to a temporary folder: a wide and a tall picture whose edges differ from their
-    centre (so squashing instead of cropping changes the answer), and a real photo (scikit-image's cat)."""
+    centre (so squashing instead of cropping changes the answer), a real photo (scikit-image's cat), and the files
+    that are not 3-channel RGB: a PNG with an alpha channel (opaque), a grayscale JPEG and a palette GIF."""
     if "files" not in _PHOTO_FILES:
         from PIL import Image
 
@@ -264,9 +355,17 @@ def photo_files():
         tall[:, :, 0] = 120
         tall[:60] = (30, 230, 30)  # a green band on top, outside the centre crop
         cat = (sample_image("chelsea") * 255).astype(np.uint8)
+        alpha = np.zeros((50, 70, 4), np.uint8)
+        alpha[..., 1], alpha[..., 3] = 180, 255  # green, opaque: RGB and RGB composited on any background agree
+        alpha[:, :10, 0] = 255  # a red band on the left, outside the centre crop
+        gray = np.tile(np.linspace(20, 230, 64, dtype=np.uint8), (48, 1))
+        palette = Image.fromarray(tall[::2, ::2]).convert("P", palette=Image.ADAPTIVE, colors=8)
+        images = (("wide.png", Image.fromarray(wide)), ("tall.jpg", Image.fromarray(tall)),
+                  ("cat.jpg", Image.fromarray(cat)), ("alpha.png", Image.fromarray(alpha, "RGBA")),
+                  ("gray.jpg", Image.fromarray(gray, "L")), ("palette.gif", palette))
         files = []
-        for name, pixels in (("wide.png", wide), ("tall.jpg", tall), ("cat.jpg", cat)):
-            Image.fromarray(pixels).save(folder / name, quality=95)
+        for name, image in images:
+            image.save(folder / name, **({"quality": 95} if name.endswith(".jpg") else {}))
             files.append(folder / name)
         _PHOTO_FILES["files"] = files
     return _PHOTO_FILES["files"]
@@ -293,9 +392,35 @@ def _same(a, b):
         return False
 
 
+def readable_photos(function):
+    """``function(model, path, class_names)``, but a file that cannot be read as an image raises a ``DataError``
+    that names it (instead of Pillow's ``UnidentifiedImageError`` or ``OSError: image file is truncated``)."""
+    import functools
+
+    from course_utils.data import DataError
+
+    @functools.wraps(function)
+    def predict(model, path, class_names):
+        try:
+            return function(model, path, class_names)
+        except FileNotFoundError:
+            raise DataError(f"There is no file {path}.") from None
+        except OSError as err:  # PIL.UnidentifiedImageError is an OSError too
+            raise DataError(f"{path} cannot be read as an image ({type(err).__name__}: {str(err)[:120]}): it is "
+                            "truncated, not an image whatever its name says, or in a format Pillow cannot read (such "
+                            "as HEIC). Open it in an image viewer, or save it again as JPEG or PNG.") from None
+
+    return predict
+
+
 class PredictPhoto(_FunctionAnswer):
     """``predict_photo(model, path, class_names)`` must give the reference's class name, and its probability
-    within 0.02 (any good resizing method passes; squashing instead of cropping does not)."""
+    within 0.02 (any good resizing method passes; squashing instead of cropping does not). The test photos include
+    an RGBA PNG, a grayscale JPEG and a palette GIF; the test model has Dropout (training=True shows).
+    ``use()`` hands out the reference with a clear message for files that are not readable images."""
+
+    def _reference_answer(self):
+        return readable_photos(self.reference)
 
     def _evaluate(self, answer):
         problem = self._not_a_function(answer)

@@ -1,4 +1,5 @@
-"""The misconception catalogues of notebooks 00-04, one module per notebook (``nb00`` ... ``nb04``).
+"""The misconception catalogues of notebooks 00-04 and 06, one module per notebook (``nb00`` ... ``nb04``, ``nb06``
+with ``nb06_photo``).
 
 Each module holds, per exercise, a dict ``{"mistakes": [...], "alternatives": [...]}`` written as a student
 would write the answers: the classic wrong answers (``Mistake``, each with the words of its diagnosis) and the
