@@ -945,3 +945,15 @@ def test_keras_downloads_mobilenet_v2_weights_trained_at_the_input_size():
 
     source = inspect.getsource(mobilenet_v2.MobileNetV2)
     assert 'f"{float(alpha)}_{rows}_no_top.h5"' in source and "rows in [96, 128, 160, 192, 224]" in source
+
+
+def test_load_img_drops_the_alpha_channel_of_a_png_without_compositing(tmp_path):
+    """nb06 Exercise 5: transparent pixels of an RGBA PNG count with the colour they store."""
+    from PIL import Image
+
+    pixels = np.zeros((4, 4, 4), np.uint8)
+    pixels[..., 0] = 255  # red, fully transparent
+    pixels[0, 0] = (0, 255, 0, 255)  # one opaque green pixel
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "alpha.png")
+    rgb = np.asarray(keras.utils.load_img(tmp_path / "alpha.png"))
+    assert rgb.shape == (4, 4, 3) and rgb[1, 1].tolist() == [255, 0, 0] and rgb[0, 0].tolist() == [0, 255, 0]
