@@ -315,6 +315,7 @@ _PHOTO_FILES = {}
 # Not alphabetical, and not the reverse of it either: a sorted list, and reversed colour channels, each show.
 PHOTO_CLASSES = ["green", "red", "blue"]
 _PHOTO_INPUT = (40, 56)  # (height, width): not square, so that (width, height) mistakes show
+_PHOTO_TIME_LIMIT = 60.0  # seconds per photo: a first predict traces a function, slow on a busy machine
 _DROPOUT_SEED = 3  # a fresh test model drops the same features at its first training=True call (checked by a test)
 
 
@@ -373,7 +374,8 @@ def photo_files():
 
 def _outcome(function, path):
     """What ``function`` returns for one test photo (on a new test model), or the error it raises, for comparisons."""
-    return _outcome_of(call_with_time_limit(function, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0))
+    return _outcome_of(call_with_time_limit(function, (photo_model(), str(path), list(PHOTO_CLASSES)), {},
+                                            _PHOTO_TIME_LIMIT))
 
 
 def _outcome_of(outcome):
@@ -440,7 +442,8 @@ class PredictPhoto(_FunctionAnswer):
         files = photo_files()
         answers = {}  # the answer's outcome on each test photo, computed when a diagnosis needs it
         for path in files:
-            outcome = call_with_time_limit(answer, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0)
+            outcome = call_with_time_limit(answer, (photo_model(), str(path), list(PHOTO_CLASSES)), {},
+                                           _PHOTO_TIME_LIMIT)
             if outcome.error is not None and isinstance(outcome.error, NotImplementedError):
                 return Problem("not_attempted", "Write the body of your function, run the cell, then check again.")
             got = _outcome_of(outcome)
@@ -465,6 +468,8 @@ class PredictPhoto(_FunctionAnswer):
             recognised = self.diagnose(behaves_like)
             if recognised:
                 return Problem(recognised.status, where + recognised.message)
+            if outcome.timed_out:
+                return Problem("timeout", where + f"your function took longer than {_PHOTO_TIME_LIMIT:g} s.")
             if outcome.error is not None:
                 return Problem("error", where + f"your function raised {describe_error(outcome.error)}.")
             if not isinstance(got, (tuple, list)) or len(got) != 2:
