@@ -108,7 +108,7 @@ def test_a_base_left_frozen_with_its_layer_flags_set_passes_with_a_note():
 
 def test_the_reference_handed_out_by_use_names_a_file_that_is_not_an_image(tmp_path):
     from course_utils.data import DataError
-    from course_utils.exercises.transfer_checks import PHOTO_CLASSES, photo_model
+    from course_utils.exercises.photo_checks import PHOTO_CLASSES, photo_model
 
     predict = EX.predict_photo.use(lambda model, path, class_names: ("green", 2.0))  # wrong: the reference
     notes = tmp_path / "notes.jpg"
@@ -123,7 +123,7 @@ def test_the_reference_handed_out_by_use_names_a_file_that_is_not_an_image(tmp_p
 def test_the_test_photos_include_files_that_are_not_3_channel_rgb():
     from PIL import Image
 
-    from course_utils.exercises.transfer_checks import photo_files
+    from course_utils.exercises.photo_checks import photo_files
 
     modes = {path.name: Image.open(path).mode for path in photo_files()}
     assert {"RGBA", "L", "P"} <= set(modes.values()), modes

@@ -1,9 +1,10 @@
 """Exercises of notebook 06 (transfer learning): the frozen-base classifier, its trainable parameters, the
 preprocessing, a base made ready for fine-tuning, and predicting one photo.
 
-Every check runs on small networks and image files the checker makes itself (``transfer_checks``), never on
-ImageNet weights, so it is fast and works offline. The classic wrong answers (``Mistake``) and right-but-different
-answers (``Alternative``) of each exercise are in ``misconceptions/nb06.py`` and ``nb06_photo.py``.
+Every check runs on small networks and image files the checker makes itself (``transfer_checks``,
+``photo_checks``), never on ImageNet weights, so it is fast and works offline. The classic wrong answers
+(``Mistake``) and right-but-different answers (``Alternative``) of each exercise are in ``misconceptions/nb06.py``
+and ``misconceptions/nb06_photo.py``.
 """
 
 import numpy as np
@@ -11,7 +12,8 @@ import numpy as np
 from course_utils.exercises import Value, case
 from course_utils.exercises.misconceptions import nb06 as catalogue
 from course_utils.exercises.misconceptions import nb06_photo
-from course_utils.exercises.transfer_checks import ArrayFunction, Classifier, FineTuning, PredictPhoto
+from course_utils.exercises.photo_checks import PredictPhoto
+from course_utils.exercises.transfer_checks import ArrayFunction, Classifier, FineTuning
 
 NOTEBOOK = "06_transfer_learning"
 

@@ -156,10 +156,7 @@ PREDICT_PHOTO = {
         Mistake(_no_batch_axis, "batch axis",
                 message="model.predict expects a batch: add a batch axis with photo[None] (shape (1, height, "
                         "width, 3))."),
-        Mistake(_training_true, "training=True",
-                message="You called the model with training=True: its Dropout (and any augmentation layers) then "
-                        "run as in training and the prediction changes from call to call. Predict in inference "
-                        "mode: model.predict(batch) or model(batch, training=False)."),
+        Mistake(_training_true, "training=True"),  # diagnosed by the checker's probe model (photo_checks)
     ],
     "alternatives": [
         Alternative(_with_pil, note="Pillow: resize and crop by hand"),
