@@ -142,7 +142,9 @@ def _find_zip():
         try:
             return Path(_download()), f"a download from {HYMENOPTERA_URL}"
         except Exception as err:  # noqa: BLE001 - offline, firewall, a broken download: say so below
-            why = f"the download from {HYMENOPTERA_URL} failed ({type(err).__name__})"
+            from course_utils.pretrained import download_error
+
+            why = f"the download from {HYMENOPTERA_URL} failed ({download_error(err)})"
     raise PhotosUnavailable(
         f"The ants-vs-bees photos are not available here: {why}, and there is no {HYMENOPTERA_ZIP} in "
         f"COURSE_DATA_DIR ({folder or 'not set'}) or in Keras' cache. Go online once (the zip, 47 MB, is then "
@@ -227,6 +229,8 @@ def load_image_folder(folder, image_size=224, crop_to_aspect_ratio=True, class_n
     except ValueError as err:
         raise DataError(f"Keras could not read {folder} as an image folder: {err}") from None
     names, files = list(dataset.class_names), [Path(f) for f in dataset.file_paths]
+    if verbose:
+        _report_skipped([p for p in class_files(folder)[1] if p.relative_to(folder).parts[0] in names])
     images, labels = [], []
     try:
         for batch, batch_labels in dataset:
@@ -241,6 +245,43 @@ def load_image_folder(folder, image_size=224, crop_to_aspect_ratio=True, class_n
         how = "centre-cropped to the aspect ratio" if crop_to_aspect_ratio else "squashed"
         print(f"{folder}: {len(photos)} photos, {photos.counts()}, {how} and resized to {size[0]}x{size[1]} px")
     return photos
+
+
+KERAS_IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what image_dataset_from_directory reads
+
+
+def class_files(folder):
+    """``(read, skipped)``: the files of ``folder``'s class subfolders that ``image_dataset_from_directory`` reads
+    (by extension) and the ones it skips without a word (WebP, HEIC, TIFF...), each sorted."""
+    read, skipped = [], []
+    for sub in sorted(p for p in Path(folder).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(sub.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                (read if path.suffix.lower() in KERAS_IMAGE_EXTENSIONS else skipped).append(path)
+    return read, skipped
+
+
+def _report_skipped(skipped):
+    if skipped:
+        names = ", ".join(p.name for p in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
+        print(f"Skipped {len(skipped)} file(s) Keras does not read as images ({names}): only "
+              f"{', '.join(KERAS_IMAGE_EXTENSIONS)} are read. Convert them to JPEG or PNG to use them.")
+
+
+def check_image_folder(folder):
+    """Check a folder of photos (one subfolder per class) before training on it: raises ``DataError`` naming the
+    first file that cannot be decoded (truncated, or not an image whatever its name says), prints the files Keras
+    would skip silently. Returns the number of images Keras will read."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"There is no folder {folder}. Give a folder with one subfolder of photos per class.")
+    read, skipped = class_files(folder)
+    _report_skipped(skipped)
+    bad = first_unreadable(read)
+    if bad is not None:
+        raise DataError(f"{bad} cannot be decoded as an image (truncated, or not an image at all whatever its name "
+                        "says). Delete or replace that file, then run the cell again.")
+    return len(read)
 
 
 def first_unreadable(files):

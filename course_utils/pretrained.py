@@ -4,9 +4,13 @@
 no ImageNet classifier: 2,257,984 parameters, output ``(H/32, W/32, 1280)``) with ImageNet weights from the first
 source found:
 
-1. ``COURSE_DATA_DIR/weights/mobilenet_v2_1.0_224_no_top.weights.h5`` (offline classrooms, CI);
+1. ``COURSE_DATA_DIR/weights/mobilenet_v2_1.0_224_no_top.weights.h5`` (offline classrooms, CI; a copy saved with
+   ``base.save_weights``), or Keras' own file under its own name in the same folder;
 2. Keras' download cache (``~/.keras/models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5``);
-3. ``weights="imagenet"``: Keras downloads them (skipped when ``COURSE_OFFLINE=1``).
+3. a download of that file (9.4 MB) with ``keras.utils.get_file`` (skipped when ``COURSE_OFFLINE=1``).
+
+Whatever the input size, the weights are the ones trained at 224 px (``weights="imagenet"`` at 128 px would
+download Keras' 128-px weights instead), so online and offline runs compute the same features.
 
 ``WeightsUnavailable`` (a ``DataError``) says what to do when none is reachable; a damaged or wrong weights file
 raises ``DataError`` naming the file. The no-top weights work at any input size >= 32 px.
@@ -20,7 +24,9 @@ from course_utils import paths
 from course_utils.data import DataError
 
 WEIGHTS_FILE = "mobilenet_v2_1.0_224_no_top.weights.h5"  # in COURSE_DATA_DIR/weights/
-KERAS_CACHE_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"  # Keras' own name
+KERAS_CACHE_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"  # Keras' own name (legacy HDF5)
+KERAS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/" + KERAS_CACHE_FILE
+WEIGHTS_MB = 9.4  # the size of KERAS_CACHE_FILE (9,449,296 bytes)
 N_PARAMETERS = 2_257_984
 N_FEATURES = 1280
 
@@ -33,8 +39,9 @@ def _local_files():
     found = []
     folder = paths.data_dir()
     if folder is not None:
-        path = folder / "weights" / WEIGHTS_FILE
-        found.append((path, f"COURSE_DATA_DIR ({path})"))
+        for name in (WEIGHTS_FILE, KERAS_CACHE_FILE):
+            path = folder / "weights" / name
+            found.append((path, f"COURSE_DATA_DIR ({path})"))
     from course_utils.data import _keras_home_candidates
 
     for home in _keras_home_candidates():
@@ -81,17 +88,18 @@ def mobilenet_v2(image_size=224, verbose=True):
             break
     if model is None and not _offline():
         try:
-            model = _build(keras, image_size, "imagenet")
-            where = "a Keras download (weights='imagenet', now in the Keras cache)"
+            path = keras.utils.get_file(KERAS_CACHE_FILE, KERAS_URL, cache_subdir="models")
         except Exception as err:  # noqa: BLE001 - offline or a broken download: explained below
-            why = f"the Keras download failed ({type(err).__name__})"
+            why = f"the download from {KERAS_URL} failed ({download_error(err)})"
+        else:
+            model, where = _load(keras, image_size, path), f"a download from {KERAS_URL} (now in the Keras cache)"
     elif model is None:
         why = "COURSE_OFFLINE=1, so no download was tried"
     if model is None:
         raise WeightsUnavailable(
             f"The ImageNet weights of MobileNetV2 are not available here: {why}, and there is no "
             f"weights/{WEIGHTS_FILE} in COURSE_DATA_DIR ({paths.data_dir() or 'not set'}) or {KERAS_CACHE_FILE} in "
-            "Keras' cache. Go online once (14 MB; Keras caches them), or set COURSE_DATA_DIR to a folder with "
+            f"Keras' cache. Go online once ({WEIGHTS_MB} MB; Keras caches them), or set COURSE_DATA_DIR to a folder with "
             f"weights/{WEIGHTS_FILE}.")
     if verbose:
         print(f"MobileNetV2 ({model.count_params():,} parameters, input {image_size}x{image_size}) with ImageNet "
@@ -99,10 +107,19 @@ def mobilenet_v2(image_size=224, verbose=True):
     return model
 
 
+def download_error(err):
+    """A short reason for a failed download: Keras' ``get_file`` raises a bare ``Exception`` whose text says why
+    (no network, a refused connection, a 404)."""
+    text = " ".join(str(err).split())
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 def _load(keras, image_size, path):
     path = Path(path)
-    fix = (f"replace {path} with a good copy (or delete it: the course then tries the next source), e.g. the file "
-           f"Keras downloads with keras.applications.MobileNetV2(weights='imagenet', include_top=False)")
+    fix = (f"replace {path} with a good copy (or delete it: the course then tries the next source): a file saved "
+           f"with base.save_weights('{WEIGHTS_FILE}'), or Keras' own download {KERAS_URL} kept under its own name "
+           f"{KERAS_CACHE_FILE} (it is legacy HDF5: renamed to {WEIGHTS_FILE} it does not load)")
     if path.stat().st_size == 0:
         raise DataError(f"The weights file {path} is empty. Fix: {fix}.")
     try:

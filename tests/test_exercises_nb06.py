@@ -94,3 +94,36 @@ def test_own_preprocessing_before_a_model_that_rescales_is_scaled_twice():
 
     feedback = EX.predict_photo.evaluate(preprocessed)
     assert not feedback.correct and "scaled twice" in feedback.message and "127.5" in feedback.message
+
+
+def test_a_base_left_frozen_with_its_layer_flags_set_passes_with_a_note():
+    """Keras 3.15: the fit of a classifier holding the base trains the layers whose flags are set, whatever
+    base.trainable says (pinned in test_library_claims); the answer is accepted and told about base.summary()."""
+    from course_utils.exercises.misconceptions import nb06
+
+    feedback = EX.prepare_fine_tuning.evaluate(nb06._base_still_frozen)
+    assert feedback.correct and "base.trainable False" in feedback.message
+    assert "Note" not in EX.prepare_fine_tuning.evaluate(EX.prepare_fine_tuning.reference).message
+
+
+def test_the_reference_handed_out_by_use_names_a_file_that_is_not_an_image(tmp_path):
+    from course_utils.data import DataError
+    from course_utils.exercises.photo_checks import PHOTO_CLASSES, photo_model
+
+    predict = EX.predict_photo.use(lambda model, path, class_names: ("green", 2.0))  # wrong: the reference
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not a photo")
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 40)  # a JPEG header, then nothing of an image
+    for path in (notes, truncated, tmp_path / "missing.jpg"):
+        with pytest.raises(DataError, match=path.name):
+            predict(photo_model(), path, PHOTO_CLASSES)
+
+
+def test_the_test_photos_include_files_that_are_not_3_channel_rgb():
+    from PIL import Image
+
+    from course_utils.exercises.photo_checks import photo_files
+
+    modes = {path.name: Image.open(path).mode for path in photo_files()}
+    assert {"RGBA", "L", "P"} <= set(modes.values()), modes

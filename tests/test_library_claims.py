@@ -1005,3 +1005,125 @@ def test_uint8_pixels_wrap_around_when_added_and_truncate_when_stored():
     out[0] = np.array([[1, 2], [3, 4]], dtype=np.uint8).mean()
     assert out[0] == 2
     assert (np.array([254], np.uint8) / 255).astype(np.uint8)[0] == 0
+
+
+# ------------------------------------------------------------------------------- transfer learning (nb06, quiz 06)
+
+
+def _snapshot(base):
+    return base.get_layer("conv").kernel.numpy().copy(), base.get_layer("bn").moving_mean.numpy().copy()
+
+
+def _changed(base, snapshot):
+    kernel, mean = _snapshot(base)
+    return {"conv": not np.array_equal(kernel, snapshot[0]), "bn": not np.array_equal(mean, snapshot[1])}
+
+
+def _fit_again(model):
+    x = np.random.default_rng(1).normal(3, 2, (32, 8, 8, 3)).astype("float32")
+    model.fit(x, np.arange(32) % 2, epochs=1, batch_size=8, verbose=0)
+
+
+def test_a_frozen_nested_base_still_trains_the_layers_whose_own_flag_is_set():
+    """nb06 Exercise 4 (accepted with a note): base.trainable = False, then a layer's flag True: base reports no
+    trainable weights, but the classifier's fit collects every trainable variable and trains that layer."""
+    base, model = _base_and_model()
+    base.trainable = False
+    base.get_layer("conv").trainable = True
+    assert base.trainable_weights == [] and len(model.trainable_weights) == 4  # conv kernel, bias; Dense kernel, bias
+    snapshot = _snapshot(base)
+    _fit_shifted_data(model)
+    assert _changed(base, snapshot) == {"conv": True, "bn": False}
+
+
+def test_freezing_batchnorm_variables_leaves_the_layer_updating_its_statistics():
+    """nb06 Exercises 1 and 4: BatchNormalization decides on the layer's flag, not its variables' (C1)."""
+    base, model = _base_and_model()
+    for weight in base.weights:
+        weight.trainable = False
+    assert base.get_layer("bn").trainable and len(model.trainable_weights) == 2  # the Dense head only
+    snapshot = _snapshot(base)
+    _fit_shifted_data(model)
+    assert _changed(base, snapshot) == {"conv": False, "bn": True}
+
+
+def test_trainable_flags_are_read_when_fit_first_builds_its_train_function():
+    """nb06 section 9 step 4: freezing after compile but before the first fit works without recompiling; a change
+    after a fit is ignored (both ways) until the model is compiled again."""
+    base, model = _base_and_model()
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    base.trainable = False  # after compile, before the first fit
+    snapshot = _snapshot(base)
+    _fit_again(model)
+    assert _changed(base, snapshot) == {"conv": False, "bn": False}
+
+    base.trainable = True  # after a fit: ignored...
+    snapshot = _snapshot(base)
+    _fit_again(model)
+    assert _changed(base, snapshot) == {"conv": False, "bn": False}
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    snapshot = _snapshot(base)
+    _fit_again(model)  # ...until recompiled
+    assert _changed(base, snapshot) == {"conv": True, "bn": True}
+
+    base.trainable = False  # and freezing after a fit is ignored too: the base keeps training
+    snapshot = _snapshot(base)
+    _fit_again(model)
+    assert _changed(base, snapshot) == {"conv": True, "bn": True}
+
+
+def test_a_subclassed_outer_model_keeps_the_training_false_it_passes_to_the_base():
+    """nb06 section 9a: the override of training=False is a functional/Sequential model's; a subclassed model that
+    calls self.base(x, training=False) in call() keeps BatchNormalization in inference mode, base unfrozen."""
+    base, _ = _base_and_model()
+
+    class Outer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.base, self.pool, self.dense = base, layers.GlobalAveragePooling2D(), layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(self.pool(self.base(x, training=False)))
+
+    model = Outer()
+    model(np.zeros((1, 8, 8, 3), "float32"))
+    snapshot = _snapshot(base)
+    _fit_shifted_data(model)
+    assert _changed(base, snapshot) == {"conv": True, "bn": False}
+
+
+def test_mobilenet_v2_without_top_has_34112_non_trainable_moving_statistics():
+    """nb06 Exercise 2: model.summary() of an unfrozen no-top MobileNetV2 says 2,223,872 trainable parameters."""
+    base = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(96, 96, 3))
+    trainable = sum(int(np.prod(w.shape)) for w in base.trainable_weights)
+    assert (trainable, base.count_params() - trainable) == (2_223_872, 34_112)
+
+
+def test_preprocess_input_applied_twice_gives_minus_1_008_to_minus_0_992():
+    """quiz 06 preprocess-input-in-place: 'in about [-1.01, -0.99]'."""
+    from keras.applications.mobilenet_v2 import preprocess_input
+
+    twice = preprocess_input(preprocess_input(np.array([0.0, 255.0], "float32")))
+    np.testing.assert_allclose(twice, [-1 - 1 / 127.5, -1 + 1 / 127.5], rtol=1e-6)
+
+
+def test_keras_downloads_mobilenet_v2_weights_trained_at_the_input_size():
+    """nb06 section 12: weights='imagenet' at 128 px loads Keras' 128-px file, not the 224-px one the course uses."""
+    import inspect
+
+    from keras.src.applications import mobilenet_v2
+
+    source = inspect.getsource(mobilenet_v2.MobileNetV2)
+    assert 'f"{float(alpha)}_{rows}_no_top.h5"' in source and "rows in [96, 128, 160, 192, 224]" in source
+
+
+def test_load_img_drops_the_alpha_channel_of_a_png_without_compositing(tmp_path):
+    """nb06 Exercise 5: transparent pixels of an RGBA PNG count with the colour they store."""
+    from PIL import Image
+
+    pixels = np.zeros((4, 4, 4), np.uint8)
+    pixels[..., 0] = 255  # red, fully transparent
+    pixels[0, 0] = (0, 255, 0, 255)  # one opaque green pixel
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "alpha.png")
+    rgb = np.asarray(keras.utils.load_img(tmp_path / "alpha.png"))
+    assert rgb.shape == (4, 4, 3) and rgb[1, 1].tolist() == [255, 0, 0] and rgb[0, 0].tolist() == [0, 255, 0]

@@ -156,3 +156,34 @@ def test_the_real_set_has_its_known_quirks(monkeypatch):
     assert len(train) == 245 and len(list((folder / "val").rglob("*.*"))) == 153
     odd = [(p.name, photos.file_format(p)) for p in train if photos.file_format(p) != "JPEG"]
     assert odd == [("imageNotFound.gif", "GIF")]
+
+
+def _truncated_jpeg(path):
+    _photo(path, size=(60, 40))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+@pytest.mark.parametrize("bad", ["truncated.jpg", "notes.jpg"])
+def test_check_image_folder_names_a_file_that_is_not_a_readable_image(tmp_path, bad):
+    """06 section 12: a truncated JPEG or a text file named .jpg would stop model.fit with a raw TensorFlow error."""
+    _photo(tmp_path / "set" / "cats" / "a.jpg")
+    _photo(tmp_path / "set" / "dogs" / "b.jpg")
+    if bad == "truncated.jpg":
+        _truncated_jpeg(tmp_path / "set" / "dogs" / bad)
+    else:
+        (tmp_path / "set" / "dogs" / bad).write_text("shopping list: milk, bread")
+    with pytest.raises(DataError, match=bad):
+        photos.check_image_folder(tmp_path / "set")
+
+
+def test_files_keras_skips_are_reported(tmp_path, capsys):
+    """image_dataset_from_directory reads only .bmp .gif .jpeg .jpg .png and drops the rest silently."""
+    _photo(tmp_path / "set" / "cats" / "a.jpg")
+    _photo(tmp_path / "set" / "cats" / "c.webp", kind="WEBP")
+    _photo(tmp_path / "set" / "dogs" / "b.png", kind="PNG")
+    assert photos.check_image_folder(tmp_path / "set") == 2
+    assert "Skipped 1 file(s)" in capsys.readouterr().out
+    loaded = photos.load_image_folder(tmp_path / "set", image_size=16)
+    assert len(loaded) == 2 and "c.webp" in capsys.readouterr().out

@@ -90,3 +90,29 @@ def test_recorded_backbone_measurements_are_consistent():
     assert by_name[("MobileNetV2", 224, "no")]["parameters"] == pretrained.N_PARAMETERS
     assert all(abs(r["weights MB"] - backbones.megabytes(r["parameters"])) < 0.1 for r in rows)
     assert "bench_backbones.py" in data["command"]
+
+
+def test_a_failed_download_says_why():
+    """Keras' get_file raises a bare Exception: its text is the reason (06's digits path printed 'failed (Exception)')."""
+    err = Exception("URL fetch failure on https://example.org/x.h5: None -- [Errno -3] Temporary failure in name "
+                    "resolution")
+    text = pretrained.download_error(err)
+    assert text.startswith("Exception: URL fetch failure") and "name resolution" in text
+    assert pretrained.download_error(OSError()) == "OSError"
+
+
+def test_the_messages_give_the_true_file_size_and_a_loadable_fix(tmp_path, monkeypatch):
+    with pytest.raises(pretrained.WeightsUnavailable, match=r"9\.4 MB"):
+        pretrained.mobilenet_v2(96)
+    (tmp_path / "data" / "weights").mkdir(parents=True)
+    (tmp_path / "data" / "weights" / pretrained.WEIGHTS_FILE).write_bytes(b"")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    with pytest.raises(DataError, match="legacy HDF5: renamed") as info:
+        pretrained.mobilenet_v2(96)
+    assert pretrained.KERAS_CACHE_FILE in str(info.value) and "save_weights" in str(info.value)
+
+
+def test_keras_own_file_is_looked_for_under_its_own_name_in_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    looked_at = [path for path, _ in pretrained._local_files()]
+    assert tmp_path / "weights" / pretrained.KERAS_CACHE_FILE in looked_at

@@ -1,11 +1,8 @@
-"""The checkers of notebook 06's exercises (``nb06_transfer_learning``): small test networks and photo files the
-checker builds itself (never ImageNet weights, so checks are fast and work offline), and the exercise classes that
-call a student's function on them. A test base is built fresh for each call, because answers change its
-``trainable`` flags."""
+"""The checkers of notebook 06's exercises on networks (``nb06_transfer_learning``; photos: ``photo_checks``):
+small test networks the checker builds itself (never ImageNet weights, so checks are fast and work offline), and
+the exercise classes that call a student's function on them. A test base is built fresh for each call, because
+answers change its ``trainable`` flags."""
 
-import re
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -120,11 +117,13 @@ class _OnTestBases(_FunctionAnswer):
 
 def _behaviour(model, side):
     """``(trainable parameters, outputs)``: outputs on fixed images after giving every Dense layer outside the
-    base fixed weights (so that two models with the same architecture give the same numbers)."""
+    base fixed weights (so that two models with the same architecture give the same numbers). A subclassed model
+    that was never called is built by a first call."""
     import keras
 
     from course_utils.transfer import _all_layers, trainable_count
 
+    model(_images(side), training=False)  # builds a subclassed model; a functional one is built already
     dense = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Dense)]  # nested heads too
     for index, layer in enumerate(dense):
         rng = np.random.default_rng([index, *layer.kernel.shape])
@@ -132,9 +131,41 @@ def _behaviour(model, side):
     return trainable_count(model), np.asarray(model(_images(side), training=False), dtype="float64")
 
 
+def _input_shape(model):
+    """The model's input shape from ``model.inputs`` (functional and Sequential models), or ``None`` for a
+    subclassed model, which has no fixed input."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    return tuple(inputs[0].shape) if inputs else None
+
+
+def _drifting_batchnorm(model, side, n_classes):
+    """The BatchNormalization layers of ``model`` whose moving statistics change in one step of ``model.fit``
+    (that is what a frozen base must never do), as ``(layer, variables frozen but layer not)`` pairs."""
+    import keras
+
+    from course_utils.transfer import _all_layers
+
+    norms = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
+    before = [keras.ops.convert_to_numpy(layer.moving_mean).copy() for layer in norms]
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+    model.fit(_images(side, n=8, seed=2), np.arange(8) % n_classes, batch_size=8, epochs=1, verbose=0)
+    return [(layer, layer.trainable and not any(w.trainable for w in layer.weights))
+            for layer, mean in zip(norms, before) if not np.array_equal(keras.ops.convert_to_numpy(layer.moving_mean), mean)]
+
+
+VARIABLES_NOT_LAYER = (
+    "you froze the variables, not the layer: BatchNormalization decides on the layer's own flag (it normalises "
+    "with each batch's statistics and updates its moving mean and variance when `training and layer.trainable`), "
+    "and fit runs the model with training=True, so {name!r} still changes in fit although none of its variables "
+    "is trainable. Freeze the layers: {fix}.")
+
+
 class Classifier(_OnTestBases):
     """``build_classifier(base, n_classes)`` must behave like the reference: same trainable parameters, same
-    outputs once its Dense layers get the same weights."""
+    outputs once its Dense layers get the same weights, and no BatchNormalization statistics moving in ``fit``."""
 
     def _evaluate_on(self, answer, spec):
         import keras
@@ -147,16 +178,30 @@ class Classifier(_OnTestBases):
             return Problem("returned_none", "Your function returned None: did you forget `return model`?")
         if not isinstance(model, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(model)}.")
-        if tuple(model.input_shape) != (None, side, side, 3):
-            return Problem("wrong_shape", f"Your model takes inputs of shape {model.input_shape}; it should take "
+        shape = _input_shape(model)
+        if shape is not None and shape != (None, side, side, 3):
+            return Problem("wrong_shape", f"Your model takes inputs of shape {shape}; it should take "
                            f"the base's input, {(None, side, side, 3)}.")
-        if tuple(model.output_shape) != (None, n_classes):
-            return Problem("wrong_output_shape", f"Your model's output shape is {model.output_shape}; with "
-                           f"n_classes={n_classes} it should be (None, {n_classes}): one probability per class.")
+        try:
+            outputs = model(_images(side), training=False)
+        except Exception as err:  # noqa: BLE001 - a subclassed model's call() is the student's code
+            return Problem("error", f"Calling your model on a batch of {side}x{side} RGB images raised "
+                           f"{describe_error(err)}.")
+        if tuple(outputs.shape)[1:] != (n_classes,):
+            return Problem("wrong_output_shape", f"Your model's output shape is {(None, *tuple(outputs.shape)[1:])}; "
+                           f"with n_classes={n_classes} it should be (None, {n_classes}): one probability per class.")
         want = _behaviour(self.reference(test_base(side, channels), n_classes), side)
         got = _behaviour(model, side)
         if got[0] == want[0] and np.allclose(got[1], want[1], atol=1e-5):
-            return None
+            drifting = _drifting_batchnorm(model, side, n_classes)
+            if not drifting:
+                return None
+            layer, variables_only = drifting[0]
+            if variables_only:
+                return Problem("wrong", "Your model computes the right thing, but " + VARIABLES_NOT_LAYER.format(
+                    name=layer.name, fix="base.trainable = False (it also freezes their variables)"))
+            return Problem("wrong", f"The BatchNormalization layer {layer.name!r} updates its moving statistics in "
+                           "fit: freeze the whole base with base.trainable = False.")
 
         def same_as(wrong):
             other = _behaviour(wrong(test_base(side, channels), n_classes), side)
@@ -182,16 +227,35 @@ def _frozen_base(spec):
 
 
 def _trainable_state(function, spec):
-    """Which of a fresh (frozen) test base's weights are trainable after ``function(base, first_layer)``: the set of
-    layer names, the outcome (``None`` or a ``Problem``), and the base."""
+    """What ``fit`` of a classifier holding a fresh (frozen) test base would train after ``function(base,
+    first_layer)``: the names of the layers with trainable variables (a nested model's fit collects every trainable
+    variable, whatever ``base.trainable`` says) and of the BatchNormalization layers whose own flag is True (they
+    would normalise with batch statistics and update them); the outcome (``None`` or a ``Problem``), and the base."""
+    import keras
+
     base = _frozen_base(spec)
     _, problem = _call(function, (base, spec[3]))
-    names = sorted({w.path.split("/")[-2] for w in base.trainable_weights})
-    return names, problem, base
+    names = sorted({w.path.split("/")[-2] for w in base.weights if w.trainable})
+    norms = sorted(layer.name for layer in base.layers
+                   if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable)
+    return (names, norms), problem, base
 
 
 class FineTuning(_OnTestBases):
-    """After ``prepare_fine_tuning(base, first_layer)`` exactly the reference's layers must be trainable."""
+    """After ``prepare_fine_tuning(base, first_layer)`` exactly the reference's layers must be trainable (by their
+    variables, as ``fit`` sees them) and every BatchNormalization layer frozen (by its own flag)."""
+
+    _NOTE = ("Well done! Note: your function leaves base.trainable False. On Keras 3 the fit of a classifier "
+             "holding the base trains exactly the layers you unfroze (it collects every trainable variable), but "
+             "base.trainable_weights is empty and base.summary() reports 0 trainable parameters. Setting "
+             "base.trainable = True first keeps the two consistent.")
+
+    def _evaluate(self, answer):
+        self._note = None
+        return super()._evaluate(answer)
+
+    def _correct_message(self):
+        return self._note or super()._correct_message()
 
     def _evaluate_on(self, answer, spec):
         import keras
@@ -206,154 +270,39 @@ class FineTuning(_OnTestBases):
                            "(its layers are the ones inside your classifier).")
         want, _, _ = _trainable_state(self.reference, spec)
         if got == want:
+            if not base.trainable:
+                self._note = self._NOTE
             return None
-        recognised = self.diagnose(lambda wrong: _trainable_state(wrong, spec)[0] == got)
+        answers = {}
+
+        def same_as(wrong):  # on every test base: two mistakes can agree on one
+            for other in _BASES:
+                if other not in answers:
+                    answers[other] = got if other == spec else _trainable_state(answer, other)[0]
+                if _trainable_state(wrong, other)[0] != answers[other]:
+                    return False
+            return True
+
+        recognised = self.diagnose(same_as)
         if recognised:
             return recognised
-        first = spec[3]
+        (names, norms), first = got, spec[3]
         order = [layer.name for layer in base.layers]
-        if not got:
-            return Problem("wrong", "After your function nothing in the base is trainable. Check "
-                           "base.trainable: while it is False, the layers inside stay frozen whatever their own flags.")
-        bn = [n for n in got if isinstance(base.get_layer(n), keras.layers.BatchNormalization)]
+        if not names:
+            return Problem("wrong", "After your function no layer of the base has trainable weights: set "
+                           "base.trainable = True (it sets every layer's flag), then set the flags of the layers "
+                           f"before {first!r} and of every BatchNormalization layer to False.")
+        bn = [n for n in names if isinstance(base.get_layer(n), keras.layers.BatchNormalization)]
         if bn:
             return Problem("wrong", f"The BatchNormalization layer {bn[0]!r} is trainable: freeze every "
                            f"BatchNormalization layer (layer.trainable = False), found by its type, "
                            f"isinstance(layer, keras.layers.BatchNormalization), not by its name.")
-        early = [n for n in got if order.index(n) < order.index(first)]
+        if norms:
+            return Problem("wrong", "The right weights are trainable, but " + VARIABLES_NOT_LAYER.format(
+                name=norms[0], fix="layer.trainable = False for every BatchNormalization layer"))
+        early = [n for n in names if order.index(n) < order.index(first)]
         if early:
             return Problem("wrong", f"{early[0]!r} comes before {first!r} but is trainable: only {first!r} and the "
                            f"layers after it should be.")
-        missing = [n for n in want if n not in got]
+        missing = [n for n in want[0] if n not in names]
         return Problem("wrong", f"{missing[0]!r} should be trainable: it is {first!r} or comes after it.")
-
-
-_PHOTO_FILES = {}
-PHOTO_CLASSES = ["red", "green", "blue"]
-_PHOTO_INPUT = (40, 56)  # (height, width): not square, so that (width, height) mistakes show
-
-
-def photo_model():
-    """A test classifier that takes 40x56 RGB photos, pixels 0-255 (its preprocessing inside) and tells which colour
-    dominates: Rescaling(1/127.5, -1) -> GlobalAveragePooling2D -> Dense(3, softmax). A new one for every call: a
-    wrong call can leave Keras' predict function of a model in a state that changes how later calls fail."""
-    import keras
-
-    inputs = keras.Input((*_PHOTO_INPUT, 3))
-    x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    dense = keras.layers.Dense(3, activation="softmax")
-    outputs = dense(x)
-    dense.set_weights([np.eye(3, dtype="float32") * 6.0, np.zeros(3, dtype="float32")])
-    return keras.Model(inputs, outputs, name="colour_classifier")
-
-
-def photo_files():
-    """Test photos written once to a temporary folder: a wide and a tall picture whose edges differ from their
-    centre (so squashing instead of cropping changes the answer), and a real photo (scikit-image's cat)."""
-    if "files" not in _PHOTO_FILES:
-        from PIL import Image
-
-        from course_utils.data import sample_image
-
-        folder = Path(tempfile.mkdtemp(prefix="course-photos-"))
-        wide = np.zeros((60, 180, 3), np.uint8)
-        wide[:, :, 2] = 150
-        wide[:, :45] = (255, 40, 40)  # a red band on the left, outside the centre crop
-        tall = np.zeros((200, 90, 3), np.uint8)
-        tall[:, :, 0] = 120
-        tall[:60] = (30, 230, 30)  # a green band on top, outside the centre crop
-        cat = (sample_image("chelsea") * 255).astype(np.uint8)
-        files = []
-        for name, pixels in (("wide.png", wide), ("tall.jpg", tall), ("cat.jpg", cat)):
-            Image.fromarray(pixels).save(folder / name, quality=95)
-            files.append(folder / name)
-        _PHOTO_FILES["files"] = files
-    return _PHOTO_FILES["files"]
-
-
-def _outcome(function, path):
-    """What ``function`` returns for one test photo (on a new test model), or the error it raises, for comparisons."""
-    return _outcome_of(call_with_time_limit(function, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0))
-
-
-def _outcome_of(outcome):
-    if outcome.error is not None or outcome.timed_out:
-        text = re.sub(r"(_\d+)+\b", "", str(outcome.error))[:300]  # layer names are numbered per model: drop that
-        return ("error", type(outcome.error).__name__ if outcome.error else "timeout", text)
-    return outcome.value
-
-
-def _same(a, b):
-    if isinstance(a, tuple) and a[:1] == ("error",):
-        return a == b
-    try:
-        return len(a) == len(b) == 2 and str(a[0]) == str(b[0]) and abs(float(a[1]) - float(b[1])) < 0.02
-    except Exception:  # noqa: BLE001
-        return False
-
-
-class PredictPhoto(_FunctionAnswer):
-    """``predict_photo(model, path, class_names)`` must give the reference's class name, and its probability
-    within 0.02 (any good resizing method passes; squashing instead of cropping does not)."""
-
-    def _evaluate(self, answer):
-        problem = self._not_a_function(answer)
-        if problem is not None:
-            return problem
-        import logging
-
-        logger = logging.getLogger("tensorflow")
-        level = logger.level
-        logger.setLevel(logging.ERROR)  # each test model traces its own predict function: TF would warn about it
-        try:
-            return self._evaluate_photos(answer)
-        finally:
-            logger.setLevel(level)
-
-    def _evaluate_photos(self, answer):
-        files = photo_files()
-        answers = {}  # the answer's outcome on each test photo, computed when a diagnosis needs it
-        for path in files:
-            outcome = call_with_time_limit(answer, (photo_model(), str(path), list(PHOTO_CLASSES)), {}, 30.0)
-            if outcome.error is not None and isinstance(outcome.error, NotImplementedError):
-                return Problem("not_attempted", "Write the body of your function, run the cell, then check again.")
-            got = _outcome_of(outcome)
-            want = self.reference(photo_model(), str(path), list(PHOTO_CLASSES))
-            if _same(got, want):
-                continue
-            where = f"For the test photo {path.name} (model input {_PHOTO_INPUT[0]}x{_PHOTO_INPUT[1]}, classes " \
-                    f"{PHOTO_CLASSES}): "
-            # A catalogued mistake is recognised only if it behaves like the answer on every test photo: on one
-            # photo, different mistakes can give the same (saturated) prediction.
-
-            def behaves_like(wrong, path=path, got=got):
-                if not _same(_outcome(wrong, path), got):
-                    return False
-                for other in files:
-                    if other not in answers:
-                        answers[other] = _outcome(answer, other)
-                    if not _same(_outcome(wrong, other), answers[other]):
-                        return False
-                return True
-
-            recognised = self.diagnose(behaves_like)
-            if recognised:
-                return Problem(recognised.status, where + recognised.message)
-            if outcome.error is not None:
-                return Problem("error", where + f"your function raised {describe_error(outcome.error)}.")
-            if not isinstance(got, (tuple, list)) or len(got) != 2:
-                return Problem("wrong_outputs", where + f"return two values, (class name, probability), not "
-                               f"{describe(got)}.")
-            if not isinstance(got[0], str):
-                return Problem("wrong_type", where + f"the first value should be the class name (a string from "
-                               f"class_names), not {describe(got[0])}.")
-            if not isinstance(got[1], (int, float, np.number)) or not 0 <= float(got[1]) <= 1:
-                return Problem("wrong_type", where + f"the second value should be a probability between 0 and 1, "
-                               f"not {describe(got[1])}.")
-            return Problem("wrong", where + f"you return {describe(tuple(got))}; the model predicts another class "
-                           "or probability for this photo. Resize it to the model's input (height, width) with a "
-                           "centre crop, keep pixels 0-255 and RGB, add a batch axis.")
-        return None
-
-

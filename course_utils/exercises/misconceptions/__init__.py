@@ -1,4 +1,5 @@
-"""The misconception catalogues of notebooks 00-05, one module per notebook (``nb00`` ... ``nb05``).
+"""The misconception catalogues of notebooks 00-06, one module per notebook (``nb00`` ... ``nb06``, with
+``nb06_photo``).
 
 Each module holds, per exercise, a dict ``{"mistakes": [...], "alternatives": [...]}`` written as a student
 would write the answers: the classic wrong answers (``Mistake``, each with the words of its diagnosis) and the
