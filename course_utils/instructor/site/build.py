@@ -122,7 +122,6 @@ def _check_no_solutions(page, source_path, regions, name):
 def build(out_dir, executed=None, fast=False, names=None, work=None, cache=None, notebooks_dir=None,
           timeout=1800):
     """Build the site into ``out_dir``; returns the report (timings in seconds, size in MB, figures...)."""
-    import nbformat
 
     from course_utils import release, runner
     from course_utils.instructor.site import home, pages

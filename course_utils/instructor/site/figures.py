@@ -23,7 +23,8 @@ def _axes_of(fig):
 
 
 def _titles(ax):
-    return [t for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")) if t.strip()]
+    titles = (ax.get_title("left"), ax.get_title(), ax.get_title("right"))
+    return [" ".join(t.split()) for t in titles if t.strip()]
 
 
 def _kind(ax):
@@ -45,8 +46,10 @@ def _describe_axes(ax):
     kind = _kind(ax)
     words = f"{kind} '{title}'" if title else kind
     xlabel, ylabel = ax.get_xlabel().strip(), ax.get_ylabel().strip()
-    if kind != "image" and (xlabel or ylabel):
-        words += f" of {ylabel or 'values'} against {xlabel or 'x'}"
+    if kind != "image" and ylabel:
+        words += f" of {ylabel}" + (f" against {xlabel}" if xlabel else "")
+    elif kind != "image" and xlabel:
+        words += f" over {xlabel}"
     legend = ax.get_legend()
     if legend is not None:
         labels = [t.get_text() for t in legend.get_texts() if t.get_text().strip()]
@@ -63,7 +66,8 @@ def describe(fig):
     if not axes:
         return head
     if len(axes) == 1:
-        return f"{head} A {_describe_axes(axes[0])}."
+        words = _describe_axes(axes[0])
+        return f"{head} {'An' if words[0] in 'aeiou' else 'A'} {words}."
     kinds = {_kind(ax) for ax in axes}
     if kinds == {"image"} and len(axes) > MAX_NAMED:
         titles = [t for ax in axes for t in _titles(ax)][:MAX_NAMED]

@@ -29,7 +29,7 @@ def notebook_map(pages):
             title += " (not on this site: run it on Colab or Binder)"
         rows.append(f"<tr><td>{title}</td><td>{html.escape(nb.summary)}</td><td>{nb.minutes}</td></tr>")
     total = sum(nb.minutes for nb in catalog.NOTEBOOKS if nb.ready)
-    return ('<table class="course-map"><caption>The notebooks, in order. Minutes: a laptop CPU, default '
+    return ('<table class="table course-map"><caption>The notebooks, in order. Minutes: a laptop CPU, default '
             f'parameters; {total} minutes in all.</caption>'
             '<thead><tr><th scope="col">Notebook</th><th scope="col">What you do</th>'
             '<th scope="col">Minutes</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")

@@ -20,7 +20,7 @@ _EXERCISE_CHECK = re.compile(r"\bex\.([A-Za-z_]\w*)\.check\(")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
 _IMAGES = {"image/png": "png", "image/jpeg": "jpg"}
 _WIDGET = "application/vnd.jupyter.widget-view+json"
-_DEFAULT_REPR = re.compile(r"^<(Figure|matplotlib\.\w+)[^>]*>$")
+_DEFAULT_REPR = re.compile(r"^<[\w.]*Figure\b[^>]*>$")
 
 
 def download_path(file):
