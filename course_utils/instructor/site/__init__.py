@@ -27,7 +27,8 @@ def _site(args):
         return 1
     seconds = report["seconds"]
     steps = ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items() if step != "total")
-    print(f"Site of {len(report['pages'])} notebooks in {args.out_dir}: {report['size_mb']} MB, "
+    count = len(report["pages"])
+    print(f"Site of {count} notebook{'s' if count != 1 else ''} in {args.out_dir}: {report['size_mb']} MB, "
           f"{time.perf_counter() - start:.0f} s ({steps}). Open {args.out_dir}/index.html, or serve it with "
           f"`python -m http.server -d {args.out_dir}`.")
     for name, problems in report["colour_problems"].items():
