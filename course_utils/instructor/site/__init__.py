@@ -31,6 +31,7 @@ def _site(args):
     print(f"Site of {count} notebook{'s' if count != 1 else ''} in {args.out_dir}: {report['size_mb']} MB, "
           f"{time.perf_counter() - start:.0f} s ({steps}). Open {args.out_dir}/index.html, or serve it with "
           f"`python -m http.server -d {args.out_dir}`.")
+    print(f"Timings, figures and their alt text: {args.work or build.DEFAULT_WORK}/site-report.json")
     for name, problems in report["colour_problems"].items():
         for problem in problems:
             print(f"  colour map to check in {name}: {problem}")

@@ -1,6 +1,6 @@
 """``course site OUTDIR``: release the student notebooks, execute them, render the website with Sphinx.
 
-Steps (each timed, in ``OUTDIR/site-report.json``): ``course release`` into ``WORK/release`` (no solution
+Steps (each timed, in ``WORK/site-report.json``): ``course release`` into ``WORK/release`` (no solution
 leaves it); executing those notebooks into ``WORK/run`` with the figure describer loaded (skipped with
 ``executed=``: a folder of ``course run`` copies of released notebooks); pages (``pages.PageMaker``) into
 ``WORK/source``; ``sphinx-build`` (myst-nb, sphinx-book-theme) into ``OUTDIR``.
@@ -193,5 +193,5 @@ def build(out_dir, executed=None, fast=False, names=None, work=None, cache=None,
     report = {"pages": made, "fast": fast, "executed": str(run_dir), "seconds": timings,
               "size_mb": round(size / 1e6, 1), "figures": figures, "colour_problems": colour_problems,
               "sphinx_warnings": [line for line in result.stderr.splitlines() if "WARNING" in line]}
-    (out_dir / "site-report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    (work / "site-report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     return report
