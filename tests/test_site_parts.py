@@ -151,3 +151,14 @@ def test_course_site_is_a_subcommand_and_import_course_utils_loads_no_sphinx():
     code = "import sys, course_utils; print(any(m.split('.')[0] in ('sphinx', 'myst_nb', 'tensorflow') " \
            "for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_inline_text_colours_of_outputs_are_made_readable():
+    markup = ('<span style="color: #00d7ff; text-decoration-color: #00d7ff">None</span><b style="color: #000000">x</b>'
+              '<i style="background-color: #00d7ff">y</i>')
+    fixed = pages.readable_colours(markup)
+    colours = [c for c in __import__("re").findall(r"color: #(\w{6})", fixed)]
+    assert colours[2] == "000000"  # already readable: unchanged
+    assert "background-color: #00d7ff" in fixed  # backgrounds stay
+    assert pages.contrast([int(colours[0][i:i + 2], 16) for i in (0, 2, 4)]) >= pages.MIN_CONTRAST
+    assert colours[0] != "00d7ff" and colours[0] == colours[1]

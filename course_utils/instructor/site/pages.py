@@ -21,6 +21,36 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
 _IMAGES = {"image/png": "png", "image/jpeg": "jpg"}
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 _DEFAULT_REPR = re.compile(r"^<[\w.]*Figure\b[^>]*>$")
+_INLINE_COLOUR = re.compile(r"(?<![\w-])((?:text-decoration-)?color):\s*#([0-9a-fA-F]{6})\b")  # not background
+OUTPUT_BACKGROUND = (0xF3, 0xF4, 0xF5)  # the theme's output area
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+
+def _luminance(rgb):
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(rgb, background=OUTPUT_BACKGROUND):
+    light, dark = sorted((_luminance(rgb), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable_colour(hex_colour):
+    """``hex_colour`` (``"00d7ff"``) darkened, keeping its hue, until it is readable on the output background."""
+    rgb = [int(hex_colour[i:i + 2], 16) for i in (0, 2, 4)]
+    while contrast(rgb) < MIN_CONTRAST:
+        rgb = [int(c * 0.9) for c in rgb]
+    return "".join(f"{c:02x}" for c in rgb)
+
+
+def readable_colours(markup):
+    """Inline text colours of an HTML output (Keras' model summary, rich tables) made readable (WCAG AA)."""
+    return _INLINE_COLOUR.sub(lambda m: f"{m.group(1)}: #{readable_colour(m.group(2))}", markup)
 
 
 def download_path(file):
@@ -117,6 +147,9 @@ class PageMaker:
         if not data:
             return output
         data.pop(_WIDGET, None)
+        if "text/html" in data:
+            markup = data["text/html"]
+            data["text/html"] = readable_colours("".join(markup) if isinstance(markup, list) else markup)
         mime = next((m for m in _IMAGES if m in data), None)
         if mime is None:
             return output
