@@ -162,3 +162,11 @@ def test_inline_text_colours_of_outputs_are_made_readable():
     assert "background-color: #00d7ff" in fixed  # backgrounds stay
     assert pages.contrast([int(colours[0][i:i + 2], 16) for i in (0, 2, 4)]) >= pages.MIN_CONTRAST
     assert colours[0] != "00d7ff" and colours[0] == colours[1]
+
+
+def test_without_npm_and_without_a_cache_the_error_says_what_to_do(monkeypatch, tmp_path):
+    from course_utils.instructor.site import assets
+
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    with pytest.raises(assets.AssetError, match="npm is not installed.*apt-get install npm"):
+        assets.package_dir("mathjax", cache=tmp_path)
