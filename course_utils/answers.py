@@ -9,7 +9,9 @@ An answer names a choice by, in this order:
 3. its value: a number or a word that exactly one choice starts with, followed by punctuation or a space
    (``3`` or ``"3"`` picks ``"3, the pool size"``; ``"same"`` picks ``"same: the output keeps its size"``).
 
-Numbers compare as numbers (``3``, ``3.0`` and ``"3"`` are the same); ``True``/``False`` only name a choice
+Numbers compare as numbers (``3``, ``3.0``, ``"3"`` are the same, and ``"34,826"`` is ``34826``), in a text too
+(``"[0, 0.5, 3]"`` is ``"[0.0, 0.5, 3.0]"``); double quotes read as single ones; ``None`` in a shape is ``batch``
+(``"(None, 64)"`` is ``"(batch, 64)"``). ``True``/``False`` only name a choice
 that is itself a boolean or reads true/false. Anything else names no choice (``None``).
 """
 
@@ -25,11 +27,45 @@ _LEADING = re.compile(r"^([^\s,;:()]+?)[.]?(?=[\s,;:(]|$)")
 _PUNCTUATION_SPACES = re.compile(r"\s*([,;:()\[\]{}=+*/-])\s*")
 
 
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:e[+-]?\d+)?)(?![\w.])")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_BATCH = re.compile(r"(?<=[(\[,])none(?=[,)\]])")
+
+
+def _canonical_number(found):
+    """A number in text written one way (``3.0`` and ``3.00`` as ``3``; ``0.50`` as ``0.5``)."""
+    try:
+        number = float(found.group(1))
+    except ValueError:
+        return found.group(1)
+    if not math.isfinite(number):
+        return found.group(1)
+    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+
+
 def normalize(text):
-    """``text`` for comparison: case-folded, spacing collapsed, no spaces around punctuation, no final '.'."""
-    text = " ".join(str(text).split()).casefold()
+    """``text`` for comparison: case-folded, spacing collapsed, no spaces around punctuation, no final '.';
+    double quotes read as single ones, surrounding backticks dropped, numbers written one way (``3.0`` is
+    ``3``), and ``None`` in a shape read as ``batch`` (``(None, 64)`` is ``(batch, 64)``, as Keras prints it)."""
+    text = " ".join(str(text).split()).casefold().replace('"', "'")
+    text = text.strip("`").strip()
     text = _PUNCTUATION_SPACES.sub(r"\1", text)
-    return text[:-1] if text.endswith(".") and not _is_number(text) else text
+    text = text[:-1] if text.endswith(".") and not _is_number(text) else text
+    text = _BATCH.sub("batch", text)
+    return _NUMBER.sub(_canonical_number, text)
+
+
+def as_plain_number(text):
+    """``text`` as a float when it is a number, thousands separators allowed (``"34,826"``, as Keras'
+    ``summary()`` prints counts) and underscores too (``34_826``); ``None`` otherwise (``"3,5"`` included)."""
+    text = str(text).strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        number = float(text.replace("_", ""))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _is_number(text):
@@ -45,8 +81,8 @@ def _as_float(value):
         return None
     if isinstance(value, numbers.Real):
         number = float(value)
-    elif isinstance(value, str) and _is_number(value.strip()):
-        number = float(value.strip().replace("_", ""))
+    elif isinstance(value, str) and as_plain_number(value) is not None:
+        number = as_plain_number(value)
     else:
         return None
     return number if math.isfinite(number) else None
@@ -102,4 +138,4 @@ def match_choice(value, choices):
         return None
 
 
-__all__ = ["LETTERS", "letter", "listing", "match_choice", "normalize"]
+__all__ = ["LETTERS", "as_plain_number", "letter", "listing", "match_choice", "normalize"]

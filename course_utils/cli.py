@@ -15,8 +15,9 @@ import sys
 def _doctor(args):
     from course_utils import env
 
-    facts = env.doctor(check_gpu=not args.no_gpu_check)
-    return 1 if facts["problems"] and args.strict else 0
+    facts = env.doctor(check_gpu=not args.no_gpu_check, check_kernel=not args.no_kernel_check)
+    blocking = any(getattr(problem, "blocking", False) for problem in facts["problems"])
+    return 1 if blocking or (facts["problems"] and args.strict) else 0
 
 
 def _run(args):
@@ -28,6 +29,9 @@ def _run(args):
     except ValueError as err:
         print(f"course run: {err}", file=sys.stderr)
         return 2
+    except runner.KernelUnavailable as err:
+        print(f"course run: {err}", file=sys.stderr)
+        return 1
     failed = [r for r in results if r.status != "ok"]
     if failed:
         print(f"\n{len(failed)} of {len(results)} notebooks failed.", file=sys.stderr)
@@ -66,7 +70,9 @@ def build_parser():
 
     doctor = commands.add_parser("doctor", help="check Python, TensorFlow, Keras, hardware and data sources")
     doctor.add_argument("--no-gpu-check", action="store_true", help="do not import TensorFlow to look for GPUs")
-    doctor.add_argument("--strict", action="store_true", help="exit with 1 when a problem is found")
+    doctor.add_argument("--no-kernel-check", action="store_true", help="do not start a Jupyter kernel")
+    doctor.add_argument("--strict", action="store_true",
+                        help="exit with 1 on any problem (without it: only on those that stop the notebooks)")
     doctor.set_defaults(func=_doctor)
 
     run = commands.add_parser("run", help="execute notebooks headless with papermill and print a summary")

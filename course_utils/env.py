@@ -13,7 +13,18 @@ from pathlib import Path
 from course_utils import paths
 
 MIN_TENSORFLOW = (2, 16)
+MIN_KERAS = (3, 13, 1)  # the floor in pyproject.toml's `tf` extra (tests/test_env.py checks they agree)
 MIN_PYTHON = (3, 10)
+KERNEL = "python3"  # the kernel every notebook names, and `course run` starts
+
+
+class Problem(tuple):
+    """``(problem, fix)``; ``blocking``: the notebooks cannot run until it is fixed (``course doctor`` exits 1)."""
+
+    def __new__(cls, problem, fix, blocking=False):
+        made = super().__new__(cls, (problem, fix))
+        made.blocking = blocking
+        return made
 
 
 def _version(package):
@@ -104,8 +115,36 @@ def data_sources():
     return sources
 
 
-def report(check_gpu=True):
-    """Everything the doctor knows, as a dict (no printing)."""
+def kernel_status(start=True, timeout=60):
+    """``None`` when the notebooks' Jupyter kernel is there (and, with ``start``, starts and answers), else why not.
+
+    Without ipykernel, ``course run`` and JupyterLab cannot execute a single cell (``NoSuchKernel``)."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    except ImportError:
+        return "jupyter_client is not installed, so no notebook can run"
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        return f"there is no Jupyter kernel named {KERNEL!r} (ipykernel is not installed here)"
+    if not start:
+        return None
+    import subprocess
+
+    from jupyter_client.manager import start_new_kernel
+
+    try:  # the kernel's own start-up warnings (e.g. "running over TCP without encryption") are not ours to show
+        manager, client = start_new_kernel(kernel_name=KERNEL, startup_timeout=timeout,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except Exception as err:  # noqa: BLE001 - any failure to start is the answer
+        return f"the Jupyter kernel {KERNEL!r} did not start ({type(err).__name__}: {str(err)[:200]})"
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+    return None
+
+
+def report(check_gpu=True, check_kernel=False):
+    """Everything the doctor knows, as a dict (no printing). ``check_kernel``: start a Jupyter kernel (seconds)."""
     tf_version = _version("tensorflow") or _version("tensorflow-cpu") or _version("tensorflow-macos")
     facts = {
         "python": platform.python_version(),
@@ -123,6 +162,8 @@ def report(check_gpu=True):
         "data_dir": str(paths.data_dir()) if paths.data_dir() else None,
         "work_dir": os.environ.get("COURSE_WORK_DIR") or str(Path.home() / ".cnn_course"),
     }
+    facts["kernel_checked"] = check_kernel
+    facts["kernel_problem"] = kernel_status(start=True) if check_kernel else None
     facts["memory_bytes"], facts["memory_source"] = memory_limit_bytes()
     facts.update(_devices(check_gpu))
     facts["data_sources"] = data_sources()
@@ -131,36 +172,51 @@ def report(check_gpu=True):
 
 
 def problems(facts):
-    """Known problems in ``facts`` and their fixes: a list of (problem, fix) pairs."""
+    """Known problems in ``facts`` and their fixes: a list of ``Problem`` (problem, fix) pairs."""
     found = []
     if _as_tuple(facts["python"]) < MIN_PYTHON:
-        found.append((f"Python {facts['python']} is too old.", "Use Python 3.11 (see README: Run locally)."))
+        found.append(Problem(f"Python {facts['python']} is too old.", "Use Python 3.11 (see README: Run locally).",
+                             blocking=True))
     if facts["tensorflow"] is None:
-        found.append(("TensorFlow is not installed.", "Run: python -m pip install -r requirements.txt"))
+        found.append(Problem("TensorFlow is not installed.", "Run: python -m pip install -r requirements.txt",
+                             blocking=True))
     elif _as_tuple(facts["tensorflow"]) < MIN_TENSORFLOW:
-        found.append((f"TensorFlow {facts['tensorflow']} is too old for Keras 3.",
-                      "Run: python -m pip install -U 'tensorflow>=2.16' (the course is tested with 2.21)."))
+        found.append(Problem(f"TensorFlow {facts['tensorflow']} is too old for Keras 3.",
+                             "Run: python -m pip install -U 'tensorflow>=2.16' (the course is tested with 2.21).",
+                             blocking=True))
+    floor = ".".join(map(str, MIN_KERAS))
     if facts["keras"] is None or _as_tuple(facts["keras"]) < (3, 0):
-        found.append((f"Keras {facts['keras']} is not Keras 3.", "Run: python -m pip install -U 'keras>=3'"))
+        found.append(Problem(f"Keras {facts['keras']} is not Keras 3.",
+                       f"Run: python -m pip install -U 'keras>={floor}', then restart the kernel.", blocking=True))
+    elif _as_tuple(facts["keras"]) < MIN_KERAS:
+        found.append(Problem(f"Keras {facts['keras']} is older than {floor}, the oldest version the course works with "
+                      "(older ones do not repeat random numbers after set_seed).",
+                      f"Run: python -m pip install -U 'keras>={floor}', then restart the kernel "
+                      "(on Colab: Runtime > Restart session).", blocking=True))
+    if facts.get("kernel_problem"):
+        found.append(Problem(f"Notebooks cannot run: {facts['kernel_problem']}.",
+                      "Run: python -m pip install ipykernel (or reinstall the course with its `lab` extra, see "
+                      "the README), then run `course doctor` again.", blocking=True))
     if facts["legacy_keras"]:
-        found.append(("TF_USE_LEGACY_KERAS is set, so tf.keras means the old Keras 2 (tf_keras).",
+        found.append(Problem("TF_USE_LEGACY_KERAS is set, so tf.keras means the old Keras 2 (tf_keras).",
                       "Unset it (del os.environ['TF_USE_LEGACY_KERAS'] before importing TensorFlow, or restart "
                       "the runtime without it); the course uses `import keras` (Keras 3)."))
     if facts["keras_backend"] != "tensorflow":
-        found.append((f"KERAS_BACKEND is {facts['keras_backend']!r}.",
+        found.append(Problem(f"KERAS_BACKEND is {facts['keras_backend']!r}.",
                       "The course is written for the TensorFlow backend: unset KERAS_BACKEND."))
     if facts["ipywidgets"] is None:
-        found.append(("ipywidgets is missing: quizzes and explorers fall back to text.",
+        found.append(Problem("ipywidgets is missing: quizzes and explorers fall back to text.",
                       "Run: python -m pip install ipywidgets, then reload the page."))
     if facts.get("tensorflow_error"):
-        found.append((f"TensorFlow failed to import ({facts['tensorflow_error']}).",
-                      "Reinstall it: python -m pip install --force-reinstall -r requirements.txt"))
+        found.append(Problem(f"TensorFlow failed to import ({facts['tensorflow_error']}).",
+                             "Reinstall it: python -m pip install --force-reinstall -r requirements.txt",
+                             blocking=True))
     if facts["memory_bytes"] and facts["memory_bytes"] < 1.5 * 2**30:
-        found.append((f"Only {facts['memory_bytes'] / 2**30:.1f} GB of memory.",
+        found.append(Problem(f"Only {facts['memory_bytes'] / 2**30:.1f} GB of memory.",
                       "Use the notebooks' smaller parameter values (N_TRAIN, BATCH_SIZE)."))
     data_dir = facts["data_dir"]
     if data_dir and not Path(data_dir).is_dir():
-        found.append((f"COURSE_DATA_DIR points to {data_dir}, which does not exist.",
+        found.append(Problem(f"COURSE_DATA_DIR points to {data_dir}, which does not exist.",
                       "Fix the path or unset COURSE_DATA_DIR; the course falls back to other sources."))
     return found
 
@@ -178,6 +234,8 @@ def format_report(facts):
         ("Keras", f"{facts['keras'] or 'not installed'} (backend: {facts['keras_backend']})"),
         ("NumPy", facts["numpy"]),
         ("ipywidgets", facts["ipywidgets"] or "not installed"),
+        ("Jupyter kernel", facts.get("kernel_checked") and
+         ("starts" if facts["kernel_problem"] is None else "cannot start: see below") or "not checked"),
         ("Devices", f"{device}; {facts['cpu_count']} CPU cores"),
         ("Memory", f"{memory / 2**30:.1f} GB ({facts['memory_source']})" if memory else "unknown"),
         ("COURSE_DATA_DIR", facts["data_dir"] or "not set"),
@@ -197,9 +255,11 @@ def format_report(facts):
     return "\n".join(lines)
 
 
-def doctor(check_gpu=True):
-    """Print the environment report with fixes; return the facts as a dict."""
-    facts = report(check_gpu=check_gpu)
+def doctor(check_gpu=True, check_kernel=False):
+    """Print the environment report with fixes; return the facts as a dict.
+
+    ``check_kernel``: also start a Jupyter kernel (``course doctor`` does; a notebook already runs in one)."""
+    facts = report(check_gpu=check_gpu, check_kernel=check_kernel)
     print(format_report(facts))
     return facts
 

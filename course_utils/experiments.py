@@ -26,7 +26,7 @@ REGULARISERS = {
     "none": {},
     "dropout": {"dropout": 0.5},
     "L2": {"l2": 1e-3},
-    "weight decay": {"weight_decay": 0.1},
+    "weight decay": {"weight_decay": 2.0},  # Keras multiplies it by the learning rate: see shrink_factor()
     "augmentation": {"augment": True},
     "early stopping": {"early_stopping": True},
 }
@@ -82,10 +82,12 @@ def split_validation(x, y, n_val, seed=0):
 def augmentation(flip=True, seed=None):
     """Random horizontal flips (``flip=True``) and shifts of up to 10% (2.8 px), as Keras layers that are
     active only in training. A mirrored shirt is still a shirt, but a mirrored 2 is no 2: use ``flip=False``
-    for digits. Returns a list of layers to put at the start of a model.
+    for digits. The shifts use nearest interpolation (whole pixels): Keras' default, bilinear, blurs every
+    view by a sub-pixel shift. Returns a list of layers to put at the start of a model.
     """
     keras = _keras()
-    shift = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed, name="aug_shift")
+    shift = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", interpolation="nearest", seed=seed,
+                                           name="aug_shift")
     return ([keras.layers.RandomFlip("horizontal", seed=seed, name="aug_flip")] if flip else []) + [shift]
 
 
@@ -114,6 +116,26 @@ def small_cnn(dropout=0.0, l2=0.0, augment=False, flip=True, input_shape=(28, 28
         stack.append(layers.Dropout(dropout, name="dropout2"))
     stack.append(layers.Dense(10, activation="softmax", kernel_regularizer=reg, name="output"))
     return keras.Sequential(stack, name=name)
+
+
+def learning_rates(schedule, steps):
+    """The learning rate of each of ``steps`` training steps, from a number or a Keras schedule (NumPy array)."""
+    if callable(schedule):
+        return np.array([float(schedule(step)) for step in range(int(steps))])
+    return np.full(int(steps), float(schedule))
+
+
+def shrink_factor(schedule, weight_decay, steps):
+    """What Keras' weight decay alone does to a weight over ``steps`` steps: every step multiplies it by
+    ``1 - learning_rate * weight_decay`` (the decay is scaled by the learning rate of that step), so the
+    product over the run. 0.99 means the decay took 1% off the weights, next to nothing."""
+    return float(np.prod(1.0 - learning_rates(schedule, steps) * float(weight_decay)))
+
+
+def study_schedule(learning_rate, steps):
+    """The regularisation study's learning rate: ``learning_rate`` decaying to 0 along a cosine over ``steps``."""
+    keras = _keras()
+    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(steps))
 
 
 def _check_settings(settings):
@@ -161,7 +183,7 @@ def variant_trainer(settings, input_shape=(28, 28, 1), learning_rate=1e-3, flip=
     settings = dict(settings)
     _check_settings(settings)
     if steps:
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(steps))
+        learning_rate = study_schedule(learning_rate, steps)
     decay = settings.get("weight_decay", 0.0)
     optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=decay) if decay
                  else keras.optimizers.Adam(learning_rate))
@@ -187,7 +209,7 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learni
     training; the others are measured on it afterwards). ``flip``: whether augmentation may mirror the images.
     Train and validation accuracy are both measured after training in inference mode (dropout and
     augmentation off), so the gap compares like with like. ``trainer``: a ``variant_trainer(settings)`` to reuse.
-    Returns ``{"train_acc", "val_acc", "gap", "epochs", "seconds", "history"}``.
+    Returns ``{"train_acc", "val_acc", "gap", "kernel_norm", "epochs", "seconds", "history"}``.
     """
     keras = _keras()
     settings = dict(settings)
@@ -208,7 +230,19 @@ def train_variant(settings, x, y, x_val, y_val, epochs=20, batch_size=64, learni
     train_acc = model.evaluate(x, y, batch_size=500, verbose=0)[1]
     val_acc = model.evaluate(x_val, y_val, batch_size=500, verbose=0)[1]
     return {"train_acc": float(train_acc), "val_acc": float(val_acc), "gap": float(train_acc - val_acc),
-            "epochs": len(history.history["loss"]), "seconds": seconds, "history": history.history}
+            "kernel_norm": kernel_norm(model), "epochs": len(history.history["loss"]), "seconds": seconds,
+            "history": history.history}
+
+
+def kernel_norm(model):
+    """The L2 norm of all of ``model``'s kernels together (biases and BatchNorm excluded): sqrt(sum w**2).
+    Weight decay and L2 act on it; printed next to each variant so that a decay that decayed nothing shows."""
+    total = 0.0
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None:
+            total += float(np.sum(np.square(np.asarray(kernel))))
+    return float(np.sqrt(total))
 
 
 def regularisation_study(variants, x, y, x_val, y_val, seeds=(0, 1, 2), progress=None, learning_rate=1e-3,
@@ -241,7 +275,7 @@ def summarise(rows, baseline="none", n_val=None):
     validation accuracies over seeds and, when ``n_val`` (the number of validation images) is given, at least
     twice the sampling error of comparing two accuracies on ``n_val`` images, 2 * sqrt(2 p (1 - p) / n_val).
     A smaller change is reported as ``"within noise"``. Returns a list of dicts ``{"variant", "train", "val",
-    "val_std", "gap", "change", "noise", "verdict", "seeds", "epochs"}`` in the order the variants first appear.
+    "val_std", "gap", "change", "noise", "verdict", "seeds", "epochs", "kernel_norm"}`` in the order the variants first appear.
     """
     names = list(dict.fromkeys(r["variant"] for r in rows))
     by_name = {n: [r for r in rows if r["variant"] == n] for n in names}
@@ -275,6 +309,7 @@ def summarise(rows, baseline="none", n_val=None):
             "variant": name, "train": stats([r["train_acc"] for r in group])[0], "val": val_mean,
             "val_std": val_std, "gap": stats([r["gap"] for r in group])[0], "change": change, "noise": noise,
             "verdict": verdict, "seeds": len(group), "epochs": stats([r["epochs"] for r in group])[0],
+            "kernel_norm": stats([r.get("kernel_norm", math.nan) for r in group])[0],
         })
     return summary
 
@@ -296,19 +331,22 @@ def combine(summary, variants=REGULARISERS):
 
 
 def format_summary(summary):
-    """The summary as a text table (accuracies in %)."""
-    header = f"{'variant':<16}{'train %':>9}{'val %':>8}{'± std':>7}{'gap':>7}{'change':>8}{'noise':>7}  verdict"
+    """The summary as a text table (accuracies in %; |W|: the kernels' norm, see ``kernel_norm``)."""
+    header = (f"{'variant':<16}{'train %':>9}{'val %':>8}{'± std':>7}{'gap':>7}{'change':>8}{'noise':>7}"
+              f"{'|W|':>7}  verdict")
     lines = [header, "-" * len(header)]
     for row in summary:
         std = "" if math.isnan(row["val_std"]) else f"{100 * row['val_std']:.1f}"
+        norm = "" if math.isnan(row.get("kernel_norm", math.nan)) else f"{row['kernel_norm']:.1f}"
         lines.append(f"{row['variant']:<16}{100 * row['train']:>9.1f}{100 * row['val']:>8.1f}{std:>7}"
-                     f"{100 * row['gap']:>7.1f}{100 * row['change']:>+8.1f}{100 * row['noise']:>7.1f}  "
+                     f"{100 * row['gap']:>7.1f}{100 * row['change']:>+8.1f}{100 * row['noise']:>7.1f}{norm:>7}  "
                      f"{row['verdict']}")
     return "\n".join(lines)
 
 
 def plot_regularisation(summary, title=None):
-    """Train vs validation accuracy per variant (bars, error bars = std over seeds) and the gap between them."""
+    """Train vs validation accuracy per variant (bars, error bars = std over seeds; each variant's verdict under
+    its name) and the gap between them (one colour: the verdict is about validation accuracy, not the gap)."""
     from course_utils import plot
 
     names = [row["variant"] for row in summary]
@@ -323,18 +361,18 @@ def plot_regularisation(summary, title=None):
            label="validation (error bar: std over seeds)" if any(err) else "validation", color=plot.PALETTE[1])
     low = min(val + train) - 5
     ax.set(xticks=xs, ylabel="accuracy (%)", ylim=(max(0, low), 100 + 0.35 * (100 - max(0, low))),
-           title="Train vs validation accuracy")
+           title="Train vs validation accuracy (verdict: validation vs none)")
     ax.set_yticks([tick for tick in ax.get_yticks() if max(0, low) <= tick <= 100])
-    ax.set_xticklabels(names, rotation=20, ha="right")
     ax.legend(loc="upper left", ncol=2, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     gaps = [100 * row["gap"] for row in summary]
-    colours = [plot.PALETTE[3] if row["verdict"] == "hurts" else plot.PALETTE[2] if row["verdict"] == "helps"
-               else "0.6" for row in summary]
-    bars = gap_ax.bar(xs, gaps, color=colours)
+    bars = gap_ax.bar(xs, gaps, color=plot.PALETTE[2])
     gap_ax.bar_label(bars, labels=[f"{g:.1f}" for g in gaps], fontsize=8)
     gap_ax.set(xticks=xs, ylabel="train - validation (points)",
-               title="The gap (validation vs none: red worse, green better, grey within noise)")
+               title="The gap (a smaller gap alone is no success)")
+    verdicts = [name if row["verdict"] == "baseline" else f"{name}\n({row['verdict']})"
+                for name, row in zip(names, summary, strict=True)]
+    ax.set_xticklabels(verdicts, rotation=20, ha="right")
     gap_ax.set_xticklabels(names, rotation=20, ha="right")
     gap_ax.grid(axis="y", alpha=0.3)
     gap_ax.margins(y=0.15)

@@ -59,10 +59,24 @@ def conv_names_or_error(model):
     """``conv_layer_names(model)``, or a clear error when the model has no convolution layer."""
     names = conv_layer_names(model)
     if not names:
+        nested = [(layer.name, _nested_conv_count(layer)) for layer in model.layers if hasattr(layer, "layers")]
+        nested = [(name, count) for name, count in nested if count]
+        if nested:
+            name, count = nested[0]
+            raise ValueError(f"This model's convolution layers sit inside the nested model {name!r} ({count} of "
+                             f"them); these tools look at the top-level layers only. Build a flat copy that shares "
+                             f"the layers and weights, e.g. `flat = keras.Model(base.input, head(base.output))` "
+                             f"(notebook 06, section 10), and explain `flat`.")
         kinds = ", ".join(type(layer).__name__ for layer in model.layers) or "no layers"
         raise ValueError(f"This model has no convolution layers (its layers: {kinds}). Feature maps, Grad-CAM "
                          f"and filter images need a CNN with Conv2D layers.")
     return names
+
+
+def _nested_conv_count(model):
+    """How many convolution layers ``model`` holds, nested models included."""
+    return sum(_nested_conv_count(layer) if hasattr(layer, "layers") else int(_is_conv(layer))
+               for layer in model.layers)
 
 
 def get_layer(model, name):

@@ -38,8 +38,11 @@ def binder_url(notebook=None):
     return f"{url}?labpath=notebooks%2F{_name(notebook)}" if notebook else url
 
 
+INSTALL_EXTRAS = "lab"  # what a student or instructor installs on their own machine: TensorFlow, Keras, JupyterLab
+
+
 def pip_install_target(extras=""):
-    """The pip requirement for this version of the course, straight from the repository (``extras``: ``"tf"``)."""
+    """The pip requirement for this version of the course, straight from the repository (``extras``: ``"lab"``)."""
     name = f"{PACKAGE}[{extras}]" if extras else PACKAGE
     return f"{name} @ git+{github_url()}@{COURSE_REF}"
 
@@ -144,7 +147,8 @@ def readme_blocks():
             f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url('00_start_here.ipynb')})"
         ),
         "clone": f"```bash\ngit clone {github_url()}.git\ncd {GITHUB_REPO.split('/')[1]}\n```",
-        "install": f'```bash\npython -m pip install "{pip_install_target("tf")}"\ncourse run --fast\n```',
+        "install": (f'```bash\npython -m pip install "{pip_install_target(INSTALL_EXTRAS)}"\n'
+                    "course doctor\ncourse run --fast\n```"),
     }
 
 

@@ -387,6 +387,24 @@ def quick_mnist_model(n_train=3000, epochs=3, seed=0, verbose=True):
     return model
 
 
+#: The seed notebook 03 builds and trains its saved model with (its ``SEED`` parameter).
+NOTEBOOK_03_SEED = 42
+
+
+def untrained_twin(how):
+    """The model ``load_mnist_model()`` returned (``how``, its second value) before training: the same
+    architecture built with the same seed (notebook 03: ``set_seed(NOTEBOOK_03_SEED)``; the fallback
+    ``quick_mnist_model``: seed 0), so its weights are the very starting point of the trained ones."""
+    from course_utils import training
+
+    keras = _keras()
+    if how == FALLBACK_HOW:
+        keras.utils.set_random_seed(0)
+        return compile_for(classic_b())
+    training.set_seed(NOTEBOOK_03_SEED)
+    return compile_for(classic_b(name="mnist_cnn"))
+
+
 def load_mnist_model(train_if_missing=True, path=None):
     """``(model, how)``: the model notebook 03 saved (``how = "loaded from <path>"``) when it is there and valid;
     otherwise a small CNN trained now (``how = "trained now (notebook 03's model not found)"``).

@@ -379,7 +379,7 @@ def student_readme(result):
     from course_utils import links
 
     names = "\n".join(f"- `notebooks/{nb.path.name}`" for nb in result.notebooks)
-    install = links.pip_install_target("tf")
+    install = links.pip_install_target(links.INSTALL_EXTRAS)
     return textwrap.dedent("""\
         # CNN course: your notebooks
 

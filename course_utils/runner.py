@@ -9,6 +9,7 @@ import ast
 import json
 import logging
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +21,13 @@ from course_utils import paths
 
 DEFAULT_NOTEBOOK_DIR = paths.notebooks_dir()
 DEFAULT_OUT = Path("build") / "run"  # relative: under the folder `course run` starts in, never the package
+# Known harmless lines a kernel prints on its own stderr at start-up, dropped from `course run`'s output:
+# ipykernel >= 7 warns on every local start (the connection is on 127.0.0.1, as Jupyter's own).
+KERNEL_NOISE = ("Kernel is running over TCP without encryption",)
+
+
+class KernelUnavailable(RuntimeError):
+    """The notebooks' Jupyter kernel is not installed: ``course run`` stops before the first notebook."""
 
 
 @dataclass
@@ -122,12 +130,67 @@ class _PeakMemory:
         return round(self.peak / 2**20, 1) if self.peak else None
 
 
+KERNEL_FIX = ("Fix: install the Jupyter kernel in this environment (python -m pip install ipykernel, or the "
+              "course's `lab` extra, see the README), then check with `course doctor`.")
+_KERNEL_START_FAILURES = ("Kernel died before replying", "Kernel didn't respond")
+
+
+def kernel_never_started(err):
+    """Whether ``err`` means the notebook's kernel never started (so no cell ran at all)."""
+    if getattr(err, "cell_index", None) is not None:
+        return False
+    return type(err).__name__ == "NoSuchKernel" or any(text in str(err) for text in _KERNEL_START_FAILURES)
+
+
 def _describe_failure(err):
+    if kernel_never_started(err):
+        reason = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+        return f"the Jupyter kernel never started ({reason}), so no cell ran. {KERNEL_FIX}"
     cell = getattr(err, "exec_count", None)
     index = getattr(err, "cell_index", None)
     where = f"cell {index} (In [{cell}])" if index is not None else "a cell"
     ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
     return f"{where}: {ename}: {str(evalue).strip().splitlines()[0] if str(evalue).strip() else ''}"
+
+
+class _KernelStderr:
+    """A pipe for the kernel's stderr; a thread forwards every line to ``sys.stderr`` except ``KERNEL_NOISE``.
+
+    ``kernel_manager()`` is the kernel manager class to give nbclient: it starts the kernel with this pipe as
+    its stderr. Everything else the kernel writes there (errors, other warnings) still reaches the terminal.
+    """
+
+    def __init__(self):
+        self._read, self._write = os.pipe()
+        self._thread = threading.Thread(target=self._forward, daemon=True)
+
+    def _forward(self):
+        with os.fdopen(self._read, "rb") as lines:
+            for line in lines:
+                text = line.decode("utf-8", errors="replace")
+                if not any(noise in text for noise in KERNEL_NOISE):
+                    sys.stderr.write(text)
+                    sys.stderr.flush()
+
+    def kernel_manager(self):
+        from jupyter_client.manager import AsyncKernelManager
+
+        write = self._write
+
+        class FilteredStderrKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw):
+                kw.setdefault("stderr", write)
+                return await super().start_kernel(**kw)
+
+        return FilteredStderrKernelManager
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self._write)  # the kernel has exited: the reader sees the end of the pipe
+        self._thread.join(timeout=10)
 
 
 def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_env=None, progress=False):
@@ -152,11 +215,12 @@ def execute_notebook(path, out_dir=DEFAULT_OUT, fast=True, timeout=1800, extra_e
     start, error = time.perf_counter(), None
     # papermill cannot parse `FAST = course_utils.fast_mode()` and would warn about every injected value.
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    with _environment(env), _PeakMemory() as memory:
+    with _environment(env), _PeakMemory() as memory, _KernelStderr() as kernel_stderr:
         try:
             papermill.execute_notebook(
                 str(path), str(output), parameters=parameters, cwd=str(out_dir), kernel_name="python3",
                 progress_bar=progress, log_output=False, execution_timeout=timeout,
+                kernel_manager_class=kernel_stderr.kernel_manager(),
             )
         except Exception as err:  # noqa: BLE001 - PapermillExecutionError or a kernel failure
             error = _describe_failure(err)
@@ -176,7 +240,8 @@ def format_table(results):
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    failures = [f"{r.notebook} failed in {r.error}" for r in results if r.error]
+    failures = [f"{r.notebook} failed: {r.error}" if r.error.startswith("the Jupyter kernel") else
+                f"{r.notebook} failed in {r.error}" for r in results if r.error]
     return "\n".join(lines + ([""] + failures if failures else []))
 
 
@@ -188,11 +253,17 @@ def run(notebooks=None, out_dir=DEFAULT_OUT, fast=False, timeout=1800, folder=No
     found = find_notebooks(notebooks, folder)
     if not found:
         raise ValueError(f"No notebooks found in {folder}. Pass --notebooks DIR (a folder of NN_*.ipynb files).")
+    from course_utils import env
+
+    missing = env.kernel_status(start=False)
+    if missing:
+        raise KernelUnavailable(f"no notebook can run: {missing}. {KERNEL_FIX}")
     results = []
     for path in found:
         print(f"running {path.name} ({'fast' if fast else 'full'} parameters) ...", flush=True)
         result = execute_notebook(path, out_dir, fast=fast, timeout=timeout)
-        print(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""), flush=True)
+        print(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""),
+              flush=True)
         results.append(result)
     summary = {"fast": fast, "results": [asdict(r) for r in results]}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))

@@ -117,8 +117,11 @@ def plot_initialization_study(results, title=None):
                 title="Forward: how much signal is left")
     axes[1].set(xlabel="layer (1 = nearest the input)", ylabel="|| d loss / d kernel ||", yscale="log",
                 title="Backward: gradient reaching each layer")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in axes:
         ax.grid(alpha=0.3, which="both")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
     axes[1].legend(fontsize=8, ncol=2)
     fig.suptitle(title or "A deep plain stack at initialisation, before any training")
     fig.tight_layout()

@@ -17,6 +17,7 @@ from course_utils import paths
 
 _METRICS = {}
 _LOGGER_CLASS = None
+_TQDM_CLASS = None
 
 
 def __getattr__(name):
@@ -47,18 +48,52 @@ def set_seed(seed=0):
 def progress_bar(**kwargs):
     """A Keras callback that shows training progress: ``model.fit(..., verbose=0, callbacks=[progress_bar()])``.
 
-    In Jupyter: a tqdm notebook bar (``tqdm.keras.TqdmCallback``; ``kwargs`` go to it). Headless
-    (``COURSE_HEADLESS=1``, tests, papermill, a terminal): one line per epoch, like ``verbose=2``::
+    In Jupyter: a tqdm notebook bar (``tqdm.keras.TqdmCallback``; ``kwargs`` go to it) that counts whole
+    batches (``7/31``, not tqdm's ``7.00/31.0``). Headless (``COURSE_HEADLESS=1``, tests, papermill, a
+    terminal): one line per epoch, like ``verbose=2``::
 
         Epoch 3/10 - 4.1s - loss: 0.1234 - accuracy: 0.9612 - val_loss: 0.1500 - val_accuracy: 0.9550
     """
     if paths.headless():
         return _epoch_logger_class()()
     from tqdm.auto import tqdm
-    from tqdm.keras import TqdmCallback
 
     kwargs.setdefault("tqdm_class", tqdm)
-    return TqdmCallback(**kwargs)
+    return _tqdm_callback_class()(**kwargs)
+
+
+def _tqdm_callback_class():
+    """``TqdmCallback`` whose batch bar shows whole numbers.
+
+    Keras 3 gives no ``batch_size`` in ``params``, so tqdm's callback sets ``unit_scale = 1 / 1``; a float
+    ``unit_scale`` makes tqdm print counts as SI sizes (``7.00/31.0``). The bar counts batches: no scaling.
+    """
+    global _TQDM_CLASS
+    if _TQDM_CLASS is not None:
+        return _TQDM_CLASS
+    from tqdm.auto import tqdm
+    from tqdm.keras import TqdmCallback
+
+    class BatchCountCallback(TqdmCallback):
+        def __init__(self, *args, tqdm_class=tqdm, **kwargs):
+            super().__init__(*args, tqdm_class=_whole_counts(tqdm_class), **kwargs)
+
+    BatchCountCallback.__module__ = __name__
+    _TQDM_CLASS = BatchCountCallback
+    return BatchCountCallback
+
+
+def _whole_counts(tqdm_class):
+    """A subclass of ``tqdm_class`` that ignores a unit scale of exactly ``1.0`` (counts stay integers)."""
+
+    class WholeCounts(tqdm_class):
+        def __setattr__(self, name, value):
+            if name == "unit_scale" and type(value) is float and value == 1.0:
+                value = False
+            super().__setattr__(name, value)
+
+    WholeCounts.__name__ = WholeCounts.__qualname__ = tqdm_class.__name__
+    return WholeCounts
 
 
 def _epoch_logger_class():

@@ -3,12 +3,19 @@
 ``python_with("ipywidgets==7.7.1")`` returns a Python in ``build/side-venvs/<name>``: a virtual environment that
 sees this Python's packages (TensorFlow, the course) with the requirement installed on top. It is made once and
 reused; a test that needs it is skipped, saying why, where the package registry cannot be reached.
+
+The side environment is a plain venv whose ``.pth`` file adds the *running* environment's site directories
+(``site.addsitedir``, so their own ``.pth`` files, e.g. the course's editable install, work too). This holds
+wherever the tests run: the machine's Python, a venv (the README's way) or a conda env. ``--system-site-packages``
+would not: made from inside a venv, it sees the base Python's packages, not the venv's.
 """
 
 import re
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -33,10 +40,10 @@ def python_with(requirement, scripts=()):
         return python
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    made = subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(folder)],
-                          capture_output=True, text=True)
+    made = subprocess.run([sys.executable, "-m", "venv", str(folder)], capture_output=True, text=True)
     if made.returncode != 0:
         pytest.skip(f"could not create a virtual environment: {made.stderr.strip()[-300:]}")
+    see_running_environment(python)
     commands = [[requirement]] + ([["--no-deps", "--ignore-installed", *scripts]] if scripts else [])
     for arguments in commands:
         try:
@@ -49,3 +56,19 @@ def python_with(requirement, scripts=()):
                         f"{installed.stderr.strip()[-300:]}")
     ready.write_text(requirement)
     return python
+
+
+def running_site_dirs():
+    """The site directories of the Python running the tests (venv, conda env or the machine's own)."""
+    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return list(dict.fromkeys(d for d in dirs if Path(d).is_dir()))
+
+
+def see_running_environment(python):
+    """Make the venv of ``python`` see the running environment's packages, after its own (a ``.pth`` file)."""
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in running_site_dirs())
+    (Path(purelib) / "_running_environment.pth").write_text(lines)

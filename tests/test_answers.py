@@ -81,3 +81,29 @@ def test_more_ways_of_naming_a_choice(value, choices, index):
 ])
 def test_near_misses_name_no_choice(value, choices):
     assert match_choice(value, choices) is None
+
+
+# --- right answers typed the way students type them (review 2026-12-07 m10, issue 15) ------------------------
+
+
+@pytest.mark.parametrize("value, choices, index", [
+    ('Dense(10, activation="softmax")', ["Dense(10)", "Dense(10, activation='softmax')"], 1),  # double quotes
+    ("`(batch, 64)`", ["(batch, 3136)", "(batch, 64)"], 1),                                    # in backticks
+    ("[0, 0.5, 3]", ["[0.0, 0.5, 3.0]", "[0.0, 1.0, 3.0]"], 0),                               # 3 for 3.0
+    ("[0.00, 0.50, 3.00]", ["[0.0, 0.5, 3.0]", "[0.0, 1.0, 3.0]"], 0),
+    ("(None, 64)", ["(batch, 3136)", "(batch, 64)"], 1),                                      # as Keras prints it
+    ("(none,7,7,64)", ["(batch, 7, 7, 64)", "(batch, 64)"], 0),
+    ("34,826", [34_826, 34_816], 0), ("204,928", ["204928", "204800"], 0),                   # as summary() prints
+])
+def test_right_answers_typed_as_students_type_them_name_their_choice(value, choices, index):
+    assert match_choice(value, choices) == index
+
+
+@pytest.mark.parametrize("value, choices", [
+    ("[0, 0.5, 3.5]", ["[0.0, 0.5, 3.0]"]),     # a different number stays different
+    ("3,5", [3.5, 35]),                         # not a thousands separator: names nothing
+    ("(None, 63)", ["(batch, 64)"]),
+    ("(batch, None)", ["(batch, 64)"]),
+])
+def test_the_relaxed_reading_does_not_make_wrong_answers_right(value, choices):
+    assert match_choice(value, choices) is None

@@ -25,6 +25,8 @@ def test_known_problems_come_with_fixes(tmp_path):
         "GB of memory": _facts(memory_bytes=2**30),
         "does not exist": _facts(data_dir=str(tmp_path / "nowhere")),
         "Python 3.8": _facts(python="3.8.10"),
+        "older than 3.13.1": _facts(keras="3.10.0"),  # Colab's Keras in 2026: the doctor must not pass it
+        "Notebooks cannot run": _facts(kernel_problem="there is no Jupyter kernel named 'python3'"),
     }
     for phrase, facts in cases.items():
         found = env.problems(facts)
@@ -83,3 +85,29 @@ def test_images_for_memory_caps_only_on_small_machines(monkeypatch):
     monkeypatch.setenv("MEM_LIMIT", str(16 * 2**30))
     assert env.images_for_memory(None) is None
     assert env.images_for_memory(60_000) == 60_000
+
+
+def test_problems_that_stop_the_notebooks_are_blocking_the_others_are_not():
+    blocking = {"tensorflow": None, "keras": "3.10.0", "kernel_problem": "no kernel", "python": "3.8.10"}
+    for key, value in blocking.items():
+        (problem,) = env.problems(_facts(**{key: value}))
+        assert problem.blocking, problem
+    for key, value in {"ipywidgets": None, "keras_backend": "jax", "memory_bytes": 2**30}.items():
+        (problem,) = env.problems(_facts(**{key: value}))
+        assert not problem.blocking, problem
+
+
+def test_the_keras_floor_is_the_one_pyproject_declares():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    floors = set(re.findall(r'"keras>=([0-9.]+)"', text))
+    assert floors == {".".join(map(str, env.MIN_KERAS))}
+
+
+def test_the_kernel_check_starts_the_notebooks_kernel():
+    assert env.kernel_status(start=True) is None
+    facts = env.report(check_gpu=False, check_kernel=True)
+    assert facts["kernel_problem"] is None
+    assert "Jupyter kernel" in env.format_report(facts) and "starts" in env.format_report(facts)

@@ -385,6 +385,16 @@ def test_the_exercise_list_shows_each_status_also_after_a_restart():
     assert "<code>ex.halve</code>" in restarted._repr_html_()
 
 
+def test_the_exercise_table_is_left_aligned_in_every_cell():
+    """JupyterLab right-aligns table cells; the task sentences must start on the left (inline style)."""
+    import re
+
+    table = fresh_set()._repr_html_()
+    cells = re.findall(r"<(t[hd])\b([^>]*)>", table)
+    assert len(cells) == 4 * 3  # header + 2 exercises, 4 columns
+    assert all("text-align:left" in attributes for _, attributes in cells), table
+
+
 def test_an_unwritable_progress_location_does_not_break_check(tmp_path, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")

@@ -219,3 +219,88 @@ def test_an_add_shape_error_is_explained():
 
     message = ex.residual_block.evaluate(half_fixed).message
     assert "padding='same'" in message and "(8, 8, 16)" in message
+
+
+# --- the probes of residual_block and augmentation, with inputs students pass -------------------------------
+
+def test_residual_block_verdicts_do_not_change_when_checked_again():
+    """The checker builds, calls, trains (one training-mode call) and re-weights the student's block; checking
+    twice, or the same right block written twice, gives the same verdicts."""
+    from course_utils.exercises.misconceptions import nb05
+
+    right = [ex.residual_block.reference] + [a.resolve() for a in nb05.RESIDUAL_BLOCK["alternatives"]]
+    for answer in right + right[:1]:
+        assert ex.residual_block.evaluate(answer).correct
+
+
+def test_inference_probe_after_training_calls_and_other_batch_sizes():
+    """A right BatchNorm block stays batch-independent after fit (moving statistics updated), for batches of
+    1, 3 and 5; the section-3 batch_norm in a Lambda depends on its batch; noise at inference is random."""
+    from course_utils.exercises.misconceptions import nb05
+    from course_utils.exercises.residual_checks import _inference
+
+    def block_model(function):
+        inputs = keras.Input((6, 6, 8))
+        return keras.Model(inputs, function(inputs, 8, 1))
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (5, 6, 6, 8)).astype("float32") * np.arange(1, 6, dtype="float32").reshape(5, 1, 1, 1)
+    model = block_model(ex.residual_block.reference)
+    model.compile(optimizer="adam", loss="mse")
+    assert _inference(model, x) == "ok"
+    model.fit(x, rng.normal(0, 1, (5, 6, 6, 8)), epochs=2, batch_size=2, verbose=0)
+    for n in (1, 3, 5):
+        assert _inference(model, x[:n]) == "ok"
+    assert _inference(block_model(nb05._variant(normalise=nb05._batch_statistics)), x) == "batch"
+    assert _inference(block_model(nb05._variant(normalise=nb05._noise)), x) == "random"
+
+
+def _res_relu_then_bn_before_add(x, filters, stride=1):
+    y = layers.BatchNormalization()(layers.Conv2D(filters, 3, strides=stride, padding="same")(x))
+    y = layers.ReLU()(y)
+    y = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same")(y)))
+    s = x if stride == 1 and x.shape[-1] == filters else layers.Conv2D(filters, 1, strides=stride)(x)
+    return layers.ReLU()(layers.Add()([y, s]))
+
+
+def _res_explicit_relu_no_bn(x, filters, stride=1):
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same")(x)
+    y = layers.Activation("relu")(layers.Conv2D(filters, 3, padding="same")(layers.ReLU()(y)))
+    s = x if stride == 1 and x.shape[-1] == filters else layers.Conv2D(filters, 1, strides=stride)(x)
+    return layers.ReLU()(y + s)
+
+
+@pytest.mark.parametrize("answer", [_res_relu_then_bn_before_add, _res_explicit_relu_no_bn])
+def test_every_form_of_relu_before_the_addition_is_named(answer):
+    feedback = ex.residual_block.evaluate(answer)
+    assert not feedback.correct and "relu before the addition" in feedback.message.casefold()
+
+
+def _aug_rotation_only(model):
+    inputs = keras.Input(model.input_shape[1:])
+    return keras.Model(inputs, model(layers.RandomRotation(0.05)(inputs)))
+
+
+def _aug_contrast_default_range(model):
+    inputs = keras.Input(model.input_shape[1:])
+    x = layers.RandomFlip("horizontal")(inputs)
+    return keras.Model(inputs, model(layers.RandomContrast(0.5)(x)))
+
+
+def test_augmentation_content_is_checked():
+    assert "never flips or shifts" in ex.augmentation.evaluate(_aug_rotation_only).message
+    assert ex.augmentation.evaluate(_aug_contrast_default_range).correct  # contrast keeps the range: allowed
+
+
+def test_placeholder_messages_name_the_stub_of_the_release():
+    """The release replaces a solution by `# YOUR CODE HERE` (and `raise NotImplementedError()` in a function)."""
+    def residual_block(x, filters, stride=1):
+        """A residual block that runs."""
+        # YOUR CODE HERE
+
+    def with_augmentation(model):
+        raise NotImplementedError()
+
+    for exercise, answer in ((ex.residual_block, residual_block), (ex.augmentation, with_augmentation)):
+        feedback = exercise.evaluate(answer)
+        assert feedback.status == "not_attempted" and "# YOUR CODE HERE" in feedback.message

@@ -119,3 +119,18 @@ def test_release_memory_keeps_existing_models_working():
     before = np.asarray(model(x, training=False))
     experiments.release_memory()
     assert np.allclose(model(x, training=False), before)
+
+
+def test_kernel_norm_counts_kernels_only_and_the_study_decay_acts():
+    """kernel_norm: sqrt of the sum of squared kernel weights (biases excluded); the study's weight decay is large
+    enough to shrink weights under Keras' lr-scaled rule, and the summary carries the norm into the table."""
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, bias_initializer="ones")])
+    model.layers[0].kernel.assign(np.array([[3.0, 0.0], [0.0, 4.0]], "float32"))
+    assert experiments.kernel_norm(model) == pytest.approx(5.0)
+    decay = experiments.REGULARISERS["weight decay"]["weight_decay"]
+    assert experiments.shrink_factor(experiments.study_schedule(1e-3, 200), decay, 200) < 0.9  # fast study
+    rows = [{"variant": v, "seed": 0, "train_acc": 0.9, "val_acc": 0.8, "gap": 0.1, "epochs": 3, "kernel_norm": n}
+            for v, n in (("none", 20.0), ("weight decay", 15.0))]
+    assert "|W|" in experiments.format_summary(experiments.summarise(rows))
+    assert "15.0" in experiments.format_summary(experiments.summarise(rows))

@@ -410,6 +410,17 @@ def test_model_without_convolutions_is_refused_clearly():
         explain.grad_cam(dense, _random_image())
 
 
+def test_a_model_with_a_nested_base_is_told_where_its_convolutions_are_and_how_to_flatten_it():
+    """Review 2026-12-07 m11: a fine-tuned model wraps its pretrained base (the standard Keras pattern)."""
+    base = keras.Sequential([keras.Input(shape=(SIZE, SIZE, 1)), keras.layers.Conv2D(2, 3, name="inner_conv")],
+                            name="base")
+    inputs = keras.Input(shape=(SIZE, SIZE, 1))
+    outputs = keras.layers.Dense(2)(keras.layers.GlobalAveragePooling2D()(base(inputs)))
+    wrapped = keras.Model(inputs, outputs)
+    with pytest.raises(ValueError, match="inside the nested model 'base' \\(1 of them\\).*flat copy"):
+        explain.grad_cam(wrapped, _random_image())
+
+
 def test_class_index_out_of_range_is_refused(model):
     with pytest.raises(ValueError, match="between 0 and 2.*got 7"):
         explain.saliency_map(model, _random_image(), class_index=7)

@@ -659,8 +659,8 @@ def test_random_augmentation_layers_are_on_in_fit_and_off_in_evaluate_and_predic
 
 
 def test_adamw_shrinks_the_weights_by_lr_times_weight_decay_outside_the_gradient():
-    """nb05 section 4 (weight decay row): 'every step shrinks the weights by lr * 0.1 * w, outside the gradient'.
-    With a zero gradient Adam's own step is 0, so only the decoupled decay moves the weights."""
+    """nb05 section 4 (weight decay row) and 4b: 'every step multiplies the weights by 1 - lr * weight_decay,
+    outside the gradient'. With a zero gradient Adam's own step is 0, so only the decoupled decay moves them."""
     w = keras.Variable(np.array([1.0, -2.0, 4.0], "float32"))
     optimizer = keras.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1)
     optimizer.apply_gradients([(np.zeros(3, "float32"), w)])
@@ -668,6 +668,111 @@ def test_adamw_shrinks_the_weights_by_lr_times_weight_decay_outside_the_gradient
     l2 = keras.Variable(np.array([1.0, -2.0, 4.0], "float32"))
     keras.optimizers.Adam(learning_rate=0.01).apply_gradients([(np.zeros(3, "float32"), l2)])
     np.testing.assert_array_equal(l2.numpy(), [1.0, -2.0, 4.0])  # plain Adam: no decay
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "SGD", "RMSprop"])
+def test_every_keras_optimizer_takes_weight_decay_scaled_by_the_learning_rate(name):
+    """nb05 section 4b (wd-claims) and summary: in Keras 3 every optimizer takes weight_decay, with the same rule
+    w <- w - lr * weight_decay * w (Adam(weight_decay=2.0) does what AdamW(weight_decay=2.0) does)."""
+    w = keras.Variable(np.array([1.0, 10.0], "float32"))
+    getattr(keras.optimizers, name)(learning_rate=1e-3, weight_decay=2.0).apply_gradients(
+        [(np.zeros(2, "float32"), w)])
+    np.testing.assert_allclose(w.numpy(), [0.998, 9.98], rtol=1e-6)
+
+
+def test_l2_under_adam_moves_every_weight_by_about_the_learning_rate_decoupled_decay_by_a_fraction():
+    """nb05 section 4b: under Adam an L2 penalty's gradient is divided by its own size, so on its own it moves
+    weights 1 and 10 by the same amount (the learning rate, on the first step); decoupled decay shrinks both by
+    the same fraction. The study's and the recipe's shrink factors are products of (1 - lr_t * wd)."""
+    from course_utils import experiments, recipes
+
+    w = keras.Variable(np.array([1.0, 10.0], "float32"))
+    keras.optimizers.Adam(1e-3).apply_gradients([(keras.ops.convert_to_tensor(2e-3 * w.numpy()), w)])
+    np.testing.assert_allclose(np.array([1.0, 10.0]) - w.numpy(), [1e-3, 1e-3], rtol=1e-2)
+    assert experiments.shrink_factor(1e-3, 2.0, 3) == pytest.approx((1 - 2e-3) ** 3)
+    study = experiments.shrink_factor(experiments.study_schedule(1e-3, 480), 0.1, 480)
+    assert 0.97 < study < 0.98  # the old setting: next to nothing over the default study (480 steps)
+    assert experiments.shrink_factor(experiments.study_schedule(1e-3, 480), 2.0, 480) < 0.7
+    assert 0.998 < recipes.decay_shrink(60_000) < 0.999  # the recipe's 5e-4: about 0.15% over 5 epochs
+
+
+def test_adamw_decays_batchnorm_gamma_and_beta_unless_excluded():
+    """nb05 section 4b and the recipe: weight decay acts on every trainable variable, BatchNorm's gamma and beta
+    included; exclude_from_weight_decay(var_names=[...]) leaves them alone."""
+    for exclude, expected in ((False, 1 - 1e-3 * 2.0), (True, 1.0)):
+        norm = layers.BatchNormalization()
+        norm.build((None, 4))
+        norm.beta.assign(np.ones(4, "float32"))
+        optimizer = keras.optimizers.AdamW(1e-3, weight_decay=2.0)
+        if exclude:
+            optimizer.exclude_from_weight_decay(var_names=["gamma", "beta"])
+        optimizer.apply_gradients([(keras.ops.zeros(v.shape), v) for v in norm.trainable_variables])
+        np.testing.assert_allclose(norm.gamma.numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(norm.beta.numpy(), expected, rtol=1e-6)
+
+
+def test_sparse_categorical_crossentropy_has_no_label_smoothing():
+    """nb05 section 7: the recipe one-hot encodes its labels because SparseCategoricalCrossentropy takes no
+    label_smoothing in Keras 3; CategoricalCrossentropy(label_smoothing=0.1) trains towards 0.91 / 0.01."""
+    from course_utils import recipes
+
+    with pytest.raises(TypeError):
+        keras.losses.SparseCategoricalCrossentropy(label_smoothing=0.1)
+    true_target, other = recipes.smoothed_targets(0.1)
+    assert (true_target, other) == pytest.approx((0.91, 0.01))
+    probabilities = np.full((1, 10), other, "float32")
+    probabilities[0, 3] = true_target
+    labels = np.eye(10, dtype="float32")[[3]]
+    smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(labels, probabilities)
+    plain = keras.losses.CategoricalCrossentropy()(probabilities, probabilities)  # cross-entropy with the targets
+    assert float(smoothed) == pytest.approx(float(plain), rel=1e-5)
+
+
+def test_the_recipe_warms_up_over_a_quarter_of_its_steps_and_uses_batchnorm_momentum_0_9():
+    """nb05 section 7: the one-cycle schedule's warm-up share (printed) and BatchNorm momentum 0.9."""
+    from course_utils import recipes
+
+    schedule = recipes.one_cycle(100, 5e-3)
+    assert recipes.WARMUP_SHARE == 0.25 and schedule.warmup_steps == 25
+    rates = [float(schedule(step)) for step in (0, 25, 99)]
+    assert rates[0] == pytest.approx(5e-4) and rates[1] == pytest.approx(5e-3) and rates[2] < rates[1]
+    momenta = {layer.momentum for layer in recipes.fashion_net().layers
+               if isinstance(layer, layers.BatchNormalization)}
+    assert momenta == {0.9} and layers.BatchNormalization().momentum == 0.99
+
+
+def test_add_broadcasts_axes_of_size_one_but_not_64_against_128_channels():
+    """nb05 res-broken-read: Keras' Add stretches an axis of size 1, as NumPy does; 64 vs 128 channels raise."""
+    assert layers.Add()([keras.Input((16, 16, 1)), keras.Input((16, 16, 128))]).shape == (None, 16, 16, 128)
+    with pytest.raises(ValueError):
+        layers.Add()([keras.Input((16, 16, 64)), keras.Input((16, 16, 128))])
+
+
+def test_random_translation_interpolates_bilinearly_by_default():
+    """nb05 section 4 (augmentation row): Keras' default interpolation is bilinear (sub-pixel shifts blur);
+    the course's augmentation uses nearest, so a shifted image keeps the original grey levels."""
+    from course_utils import experiments
+
+    assert layers.RandomTranslation(0.1, 0.1).interpolation == "bilinear"
+    shift = experiments.augmentation(flip=False, seed=0)[-1]
+    assert shift.interpolation == "nearest"
+    image = np.random.default_rng(0).integers(0, 256, (1, 28, 28, 1)).astype("float32") / 255
+    moved = np.asarray(shift(image, training=True))
+    assert set(np.round(moved.ravel() * 255).astype(int)) <= set(np.round(image.ravel() * 255).astype(int)) | {0}
+
+
+def test_densenet121_has_no_depthwise_convolutions_mobilenet_v2_has():
+    """nb05 arch-read: DenseNet's convolutions are ordinary ones; MobileNetV2's are depthwise-separable."""
+    from course_utils import architectures
+
+    counts = {}
+    for name in ("DenseNet121", "MobileNetV2"):
+        model = architectures.build_application(name)
+        kinds = [type(layer).__name__ for layer in model.layers]
+        counts[name] = (kinds.count("Conv2D"), kinds.count("DepthwiseConv2D"))
+        del model
+    assert counts["DenseNet121"][0] > 100 and counts["DenseNet121"][1] == 0
+    assert counts["MobileNetV2"][1] > 10
 
 
 def test_l2_kernel_regularizer_adds_factor_times_sum_of_squared_weights_to_the_loss():
@@ -835,3 +940,68 @@ def test_mobilenet_v2_preprocessing_maps_0_255_to_minus_one_one():
 
     out = preprocess_input(np.array([0.0, 127.5, 255.0], "float32"))
     np.testing.assert_allclose(out, [-1.0, 0.0, 1.0])
+
+
+# ------------------------------------------- review 2026-12-07: notebooks 00-04 and their checkers' messages
+
+
+def test_resnet50_keeps_one_max_pool_in_its_stem_and_mobilenet_v2_none_both_end_with_global_average_pooling():
+    """nb02 'The modern alternative' (the cell counts them): ResNet keeps one max pool, MobileNetV2 none."""
+    counts = {}
+    for name in ("ResNet50", "MobileNetV2"):
+        net = getattr(keras.applications, name)(weights=None)
+        kinds = [type(layer).__name__ for layer in net.layers]
+        counts[name] = (kinds.count("MaxPooling2D"), kinds.count("GlobalAveragePooling2D"))
+    assert counts == {"ResNet50": (1, 1), "MobileNetV2": (0, 1)}
+
+
+def test_a_keras_metric_passed_as_the_loss_makes_fit_fail_with_no_gradients():
+    """Checker of nb03 loss_for_onehot: 'a metric, not a loss: `fit` fails (No gradients provided ...)'."""
+    x, y = _ten_class_data(16)
+    model = _ten_class_model()
+    model.compile(optimizer="sgd", loss=keras.metrics.CategoricalCrossentropy())
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        model.fit(x, keras.utils.to_categorical(y, 10), epochs=1, verbose=0)
+    assert not isinstance(keras.metrics.CategoricalCrossentropy(), keras.losses.Loss)
+    assert keras.metrics.categorical_crossentropy is keras.losses.categorical_crossentropy  # the loss function
+
+
+def test_tf_nn_softmax_is_named_softmax_v2_and_computes_keras_softmax():
+    """Checker of nb03 small_cnn: activations are compared by what they compute (tf.nn.softmax's name differs)."""
+    logits = np.array([[-3.0, 0.0, 2.5], [1.0, 4.0, -2.0]], "float32")
+    assert tf.nn.softmax.__name__ == "softmax_v2"
+    np.testing.assert_allclose(tf.nn.softmax(logits), keras.activations.softmax(logits), rtol=1e-6)
+
+
+def test_random_contrast_is_active_in_a_plain_call_and_off_with_training_false():
+    """Checker of nb04 saliency: its test model's augmentation runs in a plain call (nb04 section 3)."""
+    layer = layers.RandomContrast(0.5, seed=11)
+    x = _images(1, 10)
+    assert not np.allclose(np.asarray(layer(x)), x)
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+
+
+def test_fit_returns_a_history_not_the_model():
+    """Checker of nb03 trained_model: 'what `fit` returns: a History'."""
+    x, y = _ten_class_data(16)
+    model = _ten_class_model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert isinstance(history, keras.callbacks.History) and not isinstance(history, keras.Model)
+    assert len(history.history["loss"]) == 2
+
+
+def test_rescaling_with_an_offset_maps_0_255_to_minus_one_one():
+    """Checker of nb03 trained_model: '`layers.Rescaling(1 / 127.5, offset=-1)` ... train on raw pixels'."""
+    out = layers.Rescaling(1 / 127.5, offset=-1)(np.array([[0.0, 127.5, 255.0]], "float32"))
+    np.testing.assert_allclose(np.asarray(out), [[-1.0, 0.0, 1.0]], atol=1e-6)
+
+
+def test_uint8_pixels_wrap_around_when_added_and_truncate_when_stored():
+    """Checkers of nb02 avg_pool ('200 + 100 gives 44'; 'every average is cut: 2.5 becomes 2') and nb00 normalize."""
+    with np.errstate(over="ignore"):
+        assert np.uint8(200) + np.uint8(100) == 44
+    out = np.zeros(1, dtype=np.uint8)
+    out[0] = np.array([[1, 2], [3, 4]], dtype=np.uint8).mean()
+    assert out[0] == 2
+    assert (np.array([254], np.uint8) / 255).astype(np.uint8)[0] == 0

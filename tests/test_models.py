@@ -171,3 +171,20 @@ def test_sizes_must_be_positive_whole_numbers():
         models.classic_a(filters=0)
     with pytest.raises(ValueError, match="width"):
         models.recommended(width=2.5)
+
+
+def test_untrained_twin_of_the_fallback_is_the_starting_point_of_quick_mnist_model():
+    """nb04 section 2 compares the learned filters with the very numbers training started from."""
+    twin = models.untrained_twin(models.FALLBACK_HOW)
+    start = models.quick_mnist_model(n_train=100, epochs=0, verbose=False)
+    for a, b in zip(twin.get_weights(), start.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_untrained_twin_uses_the_seed_of_notebook_03s_parameters_cell():
+    import json
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parents[1] / "notebooks" / "03_mnist_cnn.ipynb").read_text("utf-8"))["cells"]
+    parameters = next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    assert f"SEED = {models.NOTEBOOK_03_SEED}" in "".join(parameters["source"])

@@ -109,8 +109,14 @@ def test_single_choice_accepts_text_or_letter(test_quiz, value):
     assert feedback.correct is True and feedback.status == "correct"
 
 
-def test_single_choice_wrong_answer_shows_answer_and_explanation(test_quiz, capsys):
+def test_single_choice_wrong_answer_gets_a_hint_then_the_answer_and_explanation(test_quiz, capsys):
     feedback = test_quiz.answer("t-single", "a")
+    out = capsys.readouterr().out
+    assert feedback.correct is False
+    assert out.startswith('✘ Not yet - t-single: "Average pooling" is not it.')
+    assert "Max pooling" not in out and "Why:" not in out
+    assert 'quiz.reveal("t-single")' in out
+    feedback = test_quiz.answer("t-single", "c")
     out = capsys.readouterr().out
     assert feedback.correct is False
     assert out.startswith("✘ Not yet - t-single: The answer is: Max pooling.")
@@ -131,14 +137,23 @@ def test_multiple_choice_is_a_set_comparison(test_quiz, value):
 
 
 def test_multiple_choice_partial_answer_names_missing_and_extra(test_quiz):
-    feedback = test_quiz.answer("t-multiple", ["ReLU", "Adam"], quiet=True)
+    feedback = test_quiz.question("t-multiple").check(["ReLU", "Adam"])
     assert feedback.correct is False and feedback.status == "partial"
     assert feedback.missing == ("softmax",) and feedback.extra == ("Adam",)
     assert feedback.message == "Missing: softmax. Should not be selected: Adam."
 
 
+def test_multiple_choice_first_try_counts_what_is_wrong_without_naming_it(test_quiz):
+    feedback = test_quiz.answer("t-multiple", ["ReLU", "Adam"], quiet=True)
+    assert feedback.status == "partial" and feedback.missing == feedback.extra == ()
+    assert feedback.message.startswith("1 right choice is missing and 1 of your choices should not be selected.")
+    assert "softmax" not in feedback.message and "Adam" not in feedback.message
+    feedback = test_quiz.answer("t-multiple", ["ReLU"], quiet=True)
+    assert feedback.message == "Missing: softmax. The answer is: ReLU; softmax."
+
+
 def test_multiple_choice_all_wrong_is_wrong_not_partial(test_quiz):
-    feedback = test_quiz.answer("t-multiple", ["Adam", "Flatten"], quiet=True)
+    feedback = test_quiz.question("t-multiple").check(["Adam", "Flatten"])
     assert feedback.status == "wrong" and feedback.missing == ("ReLU", "softmax")
 
 
@@ -230,8 +245,10 @@ def test_a_single_choice_is_named_by_letter_text_or_value(convention_quiz, value
 
 def test_a_value_names_the_choice_it_starts_with(convention_quiz):
     """Issue 8: the answer 3 to a choice reading "3, the pool size" is that choice (here a wrong one)."""
-    feedback = convention_quiz.answer("c-pool", 3, quiet=True)
+    feedback = convention_quiz.question("c-pool").check(3)
     assert feedback.status == "wrong" and feedback.message == "The answer is: 9, the values in one window."
+    feedback = convention_quiz.answer("c-pool", 3, quiet=True)
+    assert feedback.status == "wrong" and feedback.message.startswith('"3, the pool size" is not it.')
 
 
 @pytest.mark.parametrize("value", ["(3,3,3,16)", "( 3, 3, 3, 16 )", "b"])
@@ -274,7 +291,7 @@ def test_feedback_is_rendered_by_the_exercises_renderer(test_quiz, value, status
     assert feedback.status == status and status in STATUSES
     assert feedback.html().startswith(as_html(status, feedback.message))
     assert feedback.text.startswith(as_text(status, f"t-single: {feedback.message}"))
-    if feedback.correct is not None:
+    if feedback.correct:  # a wrong first try gets a hint, not the explanation
         assert "Max pooling keeps the maximum of each window." in feedback.html()
 
 
@@ -290,8 +307,9 @@ def test_answering_by_id_in_a_live_notebook_shows_the_html_box(test_quiz, monkey
     monkeypatch.setattr(paths, "headless", lambda: False)
     monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
     test_quiz.answer("t-single", "a")
-    assert len(shown) == 1 and "<code>t-single</code>: The answer is: Max pooling." in shown[0].data
-    assert "Max pooling keeps the maximum" in shown[0].data
+    test_quiz.answer("t-single", "c")
+    assert len(shown) == 2 and "<code>t-single</code>: The answer is: Max pooling." in shown[1].data
+    assert "Max pooling keeps the maximum" in shown[1].data and "Max pooling" not in shown[0].data
 
 
 # ---- score and summary ------------------------------------------------------------------------------
@@ -305,7 +323,7 @@ def test_score_counts_correct_answered_and_total(test_quiz):
     assert str(score) == "Score: 1/4 correct, 2 of 4 answered (50% of those answered)."
 
 
-def test_latest_answer_counts(test_quiz):
+def test_right_at_the_second_try_counts(test_quiz):
     test_quiz.answer("t-single", "a", quiet=True)
     test_quiz.answer("t-single", "b", quiet=True)
     assert test_quiz.score() == (1, 1, 4)
@@ -321,6 +339,129 @@ def test_summary_points_missed_topics_to_the_question_notebook(test_quiz):
     text = str(summary)
     assert "convolution arithmetic: revisit 01_convolution_by_hand.ipynb" in text
     assert "pooling" not in text.split("Topics to revisit:")[1].split("Not answered")[0]
+
+
+# ---- tries: a hint first, the answer after the second wrong try or on request --------------------------------
+
+HINTED_BANK = """\
+notebook: 02_pooling
+title: Hints
+questions:
+  - id: h-single
+    type: single
+    topic: pooling
+    prompt: Which pooling keeps the largest value?
+    choices: ["Average pooling", "Max pooling", "Global average pooling"]
+    answer: Max pooling
+    hint: Think of the word that means "largest".
+    explanation: Max pooling keeps the maximum of each window.
+  - id: h-numeric
+    type: numeric
+    topic: convolution arithmetic
+    params:
+      n: {min: 20, max: 30}
+    answer: "n - 2"
+    hint: "How many positions does a 3x3 kernel have along {n} pixels?"
+    prompt: "Valid output size of a 3x3 convolution on {n}x{n}?"
+    explanation: "{n} - 3 + 1 = {answer}"
+  - id: h-two
+    type: single
+    topic: pooling
+    prompt: Does max pooling have weights?
+    choices: ["yes, a kernel", "no weights"]
+    answer: "no weights"
+    explanation: It takes the maximum.
+"""
+
+
+@pytest.fixture
+def hinted(tmp_path):
+    return quiz.load(write_bank(tmp_path, HINTED_BANK, "hinted.yaml"), seed=3)
+
+
+def test_a_wrong_first_try_shows_the_banks_hint_and_not_the_answer(hinted):
+    feedback = hinted.answer("h-single", "a", quiet=True)
+    assert feedback.status == "wrong" and feedback.explanation == ""
+    assert 'Hint: Think of the word that means "largest".' in feedback.message
+    assert "Max pooling" not in feedback.message
+    n = hinted.question("h-numeric").values["n"]
+    feedback = hinted.answer("h-numeric", 1000, quiet=True)
+    assert feedback.message.startswith("1000 is too high.")
+    assert f"along {n} pixels?" in feedback.message and str(n - 2) not in feedback.message
+    assert hinted.answer("h-numeric", 1, quiet=True).message == f"The answer is: {n - 2}."
+
+
+def test_without_a_hint_the_nudge_points_to_the_notebook_and_topic(test_quiz):
+    feedback = test_quiz.answer("t-single", "a", quiet=True)
+    assert "Look again at what notebook 09 shows about pooling." in feedback.message
+
+
+def test_the_score_counts_right_within_two_tries_before_the_answer_was_shown(hinted):
+    assert hinted.answer("h-single", "a", quiet=True).correct is False
+    assert hinted.score() == (0, 1, 3)
+    assert hinted.answer("h-single", "b", quiet=True).correct is True
+    assert hinted.score() == (1, 1, 3)
+    hinted.answer("h-numeric", 1, quiet=True)
+    hinted.answer("h-numeric", 2, quiet=True)  # second wrong try: the answer is shown
+    right = hinted.answer("h-numeric", hinted.question("h-numeric").answer, quiet=True)
+    assert right.correct is True and "the score keeps this question as missed" in right.message
+    assert hinted.score() == (1, 2, 3)
+    assert hinted.summary().missed == {"convolution arithmetic": ("02_pooling",)}
+
+
+def test_two_possible_answers_get_one_try(hinted, test_quiz):
+    feedback = hinted.answer("h-two", "a", quiet=True)
+    assert feedback.message == "The answer is: no weights." and feedback.explanation == "It takes the maximum."
+    assert hinted.answer("h-two", "b", quiet=True).correct is True
+    assert hinted.score() == (0, 1, 3)
+    assert test_quiz.answer("t-true-false", True, quiet=True).message == "The answer is: False."
+
+
+@pytest.mark.parametrize("how", ["id", "number", "question mark"])
+def test_the_answer_is_shown_on_request_and_then_counts_as_missed(hinted, how, capsys):
+    if how == "id":
+        feedback = hinted.reveal("h-single")
+    elif how == "number":
+        feedback = hinted.reveal(1)
+    else:
+        feedback = hinted.answer("h-single", " ? ")
+    out = capsys.readouterr().out
+    assert feedback.status == "revealed" and feedback.correct is False
+    assert out.startswith("➜ The answer - h-single: Max pooling.")
+    assert "Why: Max pooling keeps the maximum" in out
+    assert hinted.answer("h-single", "b", quiet=True).correct is True  # graded, but
+    assert hinted.score() == (0, 1, 3)  # the answer was shown first
+    assert [(r["status"], r["correct"]) for r in records()] == [("revealed", False), ("practice", False)]
+
+
+def test_every_try_is_recorded_with_its_number_and_what_counts(hinted):
+    hinted.answer("h-single", "a", quiet=True)
+    hinted.answer("h-single", "b", quiet=True)
+    hinted.answer("h-single", "a", quiet=True)  # after a right answer: practice, the question stays right
+    rows = records()
+    assert [(r["correct"], r["status"]) for r in rows] == [(False, "wrong"), (True, "correct"), (True, "practice")]
+    assert rows[0]["detail"].startswith("try 1 of 2; hint shown; answer='a'")
+    assert rows[1]["detail"].startswith("try 2 of 2; answer='b'")
+    assert rows[2]["detail"].startswith("practice: the question was settled before; this try wrong")
+
+
+def test_the_text_version_explains_the_tries_and_the_reveal_call(hinted, capsys):
+    hinted.show()
+    out = capsys.readouterr().out
+    assert "Two tries per question" in out and 'quiz.reveal("id")' in out and '"?"' in out
+
+
+def test_module_level_reveal_and_question_mark(capsys):
+    quiz.ask("pool-no-params")
+    assert quiz.reveal("pool-no-params").status == "revealed"
+    assert "➜ The answer - pool-no-params: " in capsys.readouterr().out
+    assert quiz.answer("pool-no-params", "?").status == "revealed"
+    assert quiz.reveal("no-such-question").status == "unknown"
+
+
+def test_reveal_of_an_unknown_question_is_explained(hinted):
+    assert hinted.reveal("h-nope", quiet=True).status == "unknown"
+    assert hinted.reveal(9, quiet=True).status == "unknown"
 
 
 # ---- seeds --------------------------------------------------------------------------------------------
@@ -516,6 +657,20 @@ HEADER = "notebook: 01_convolution_by_hand\ntitle: Broken\nquestions:\n"
         ("  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T, anwser: 4}", "unknown key"),
         ("  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T}\n"
          "  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T}", "used twice"),
+        ("  - {id: q-a, type: true_false, prompt: P, answer: true, explanation: E, topic: T, hint: H}",
+         "gets one try, so its hint would never be shown"),
+        ("  - {id: q-a, type: single, prompt: P, choices: [xx, yy], answer: xx, explanation: E, topic: T, hint: H}",
+         "gets one try"),
+        ("  - {id: q-a, type: single, prompt: P, choices: [alpha, beta, gamma], answer: beta, explanation: E, "
+         "topic: T, hint: 'Not alpha, it is Beta.'}", "gives the answer away"),
+        ("  - {id: q-a, type: multiple, prompt: P, choices: [alpha, beta, gamma], answer: [beta, gamma], "
+         "explanation: E, topic: T, hint: 'gamma is one'}", "gives the answer away"),
+        ("  - {id: q-a, type: numeric, prompt: P, answer: 255, explanation: E, topic: T, hint: 'up to 255'}",
+         "gives the answer away"),
+        ("  - {id: q-a, type: numeric, prompt: 'n={n}', params: {n: {min: 1, max: 3}}, answer: n, explanation: E, "
+         "topic: T, hint: 'it is {answer}'}", "uses {answer}"),
+        ("  - {id: q-a, type: numeric, prompt: P, answer: 3, explanation: E, topic: T, hint: ''}",
+         "'hint' must be a non-empty text"),
     ],
 )
 def test_broken_bank_names_the_file_and_question(tmp_path, question, message):
@@ -584,3 +739,24 @@ def test_notebook_00_answers_only_its_own_demo_questions():
     asked = re.findall(r"\.(?:ask|answer)\(\"([^\"]+)\"", code)
     demo = {spec.id for spec in quiz.banks()[quiz.DEMO_BANK].questions}
     assert loaded == ["00_start_here"] and asked and set(asked) <= demo
+
+
+# ---- right answers typed as students type them, in the course's own banks (review 2026-12-07 m10) -----------
+
+
+@pytest.mark.parametrize("bank, question_id, value", [
+    ("03", "softmax-output-10-classes", 'Dense(10, activation="softmax")'),
+    ("03", "relu-values", "[0, 0.5, 3]"),
+    ("02", "global-average-pooling-shape", "(None, 64)"),
+    ("03", "mnist-convnet-total-params", "34,826"),
+    ("03", "mnist-convnet-total-params", "34_826"),
+])
+def test_the_banks_accept_right_answers_typed_with_other_quotes_numbers_or_keras_shapes(bank, question_id, value):
+    question = quiz.load(bank, seed=0).question(question_id)
+    assert question.check(value).status == "correct", question.check(value).message
+
+
+def test_a_generated_parameter_count_accepts_thousands_separators():
+    question = quiz.load("03", seed=0).question("dense-params-count")
+    assert question.check(f"{int(question.answer):,}").status == "correct"
+    assert question.check("3,5").status == "invalid"

@@ -178,3 +178,22 @@ def test_fixed_numeric_answer_matches_the_keras_mnist_model():
 
 def test_pooling_has_no_parameters_answer_is_zero():
     assert by_id("pool-no-params").answer == "0"
+
+
+@pytest.mark.parametrize("name", sorted(BANKS))
+def test_every_question_with_a_second_try_has_a_hint(name):
+    """A wrong first try shows the bank's hint (course_utils.quiz.tries); one-try questions need none."""
+    from course_utils.quiz import tries
+
+    for spec in BANKS[name].questions:
+        question = spec.make(0)
+        assert bool(question.hint) == (tries.allowed_tries(question) == 2), spec.id
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.hint and not s.generated], ids=lambda s: s.id)
+def test_a_hint_never_names_the_answer(spec):
+    question = spec.make(0)
+    right = question.answer if spec.type == "multiple" else [question.answer]
+    said = answers.normalize(question.hint)
+    assert not any(answers.normalize(str(r)) in said for r in right if len(str(r)) > 2), question.hint
+    assert not PLACEHOLDER.search(question.hint)

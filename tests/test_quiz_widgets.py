@@ -102,7 +102,8 @@ def test_widgets_are_driven_by_setting_values_and_clicking(test_quiz):
     multiple = test_quiz.widgets["t-multiple"]
     multiple["input"].children[0].value = True  # the kernel only: the bias is missing
     html = submit(multiple)
-    assert "Partly right" in html and "Missing: (16,)." in html
+    assert "Partly right" in html and "1 right choice is missing" in html and "(16,)" not in html
+    assert "Show answer" in html and "Why:" not in html
 
     numeric = test_quiz.widgets["t-numeric"]
     numeric["input"].value = "twelve"
@@ -124,14 +125,47 @@ def test_checkboxes_whose_choices_hold_commas_are_graded_whole(test_quiz):
     multiple["input"].children[0].value = True
     multiple["input"].children[1].value = True
     assert "Correct" in submit(multiple)
-    assert records()[-1]["detail"] == "answer=['(3, 3, 3, 16)', '(16,)']"
+    assert records()[-1]["detail"] == "try 1 of 2; answer=['(3, 3, 3, 16)', '(16,)']"
 
 
 def test_a_radio_choice_that_starts_with_a_number_is_graded_as_that_choice(test_quiz):
     test_quiz.build_widgets()
     single = test_quiz.widgets["t-single"]
     single["input"].value = "3, the pool size"
+    assert "&quot;3, the pool size&quot; is not it" in submit(single)
     assert "The answer is: Max pooling" in submit(single)
+
+
+def test_a_wrong_first_try_gets_a_hint_and_show_answer_reveals_it(test_quiz):
+    test_quiz.build_widgets()
+    numeric = test_quiz.widgets["t-numeric"]
+    numeric["input"].value = "28"
+    html = submit(numeric)
+    assert "Not yet" in html and "28 is too high." in html and 'press &quot;Show answer&quot;' in html
+    assert "26" not in html and "Why:" not in html
+    numeric["reveal"].click()
+    html = numeric["feedback"].value
+    assert "The answer</b> - 26." in html and "28 - 3 + 1 = 26" in html and STATUSES["revealed"][1] in html
+    numeric["input"].value = "26"
+    assert "the score keeps this question as missed" in submit(numeric)
+    assert "0/4 correct, 1 of 4 answered" in test_quiz.score_widget.value
+    assert [(r["status"], r["correct"]) for r in records()] == [("wrong", False), ("revealed", False),
+                                                               ("practice", False)]
+
+
+def test_the_widget_header_states_the_tries_rule(test_quiz):
+    box = test_quiz.build_widgets()
+    assert "Two tries per question" in box.children[0].value and "Show answer" in box.children[0].value
+
+
+def test_right_at_the_second_try_counts_in_the_widgets(test_quiz):
+    test_quiz.build_widgets()
+    single = test_quiz.widgets["t-single"]
+    single["input"].value = "Average pooling"
+    assert "Not yet" in submit(single)
+    single["input"].value = LONG
+    assert "Correct" in submit(single)
+    assert "1/4 correct, 1 of 4 answered" in test_quiz.score_widget.value
 
 
 def test_widget_submit_without_a_choice_asks_to_pick_one(test_quiz):
@@ -203,6 +237,7 @@ def test_cards_carry_stable_classes_for_styles_and_browser_tests(test_quiz):
         parts = test_quiz.widgets[qid]
         assert {"course-quiz-card", f"course-quiz-id-{qid}"} <= classes(parts["card"])
         assert "course-quiz-submit" in classes(parts["button"])
+        assert "course-quiz-reveal" in classes(parts["reveal"]) and parts["reveal"].description == "Show answer"
         assert "course-quiz-feedback" in classes(parts["feedback"])
 
 

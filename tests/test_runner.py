@@ -1,6 +1,7 @@
 """`course run`: executes notebooks with papermill, reports status, time, memory and metrics, names failing cells."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -46,6 +47,18 @@ def test_a_good_notebook_runs_with_fast_values_and_reports_metrics(notebooks, tm
     assert result.peak_memory_mb and 20 < result.peak_memory_mb < 2000
     executed = nbformat.read(tmp_path / "out" / "01_good.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters == {"FAST": True, "N": 3}
+
+
+def test_the_kernels_tcp_warning_is_not_printed_but_other_kernel_lines_are(notebooks, tmp_path, capfd):
+    """ipykernel 7 warns "Kernel is running over TCP without encryption" at every start: known, harmless."""
+    capfd.readouterr()
+    result = runner.execute_notebook(notebooks[0], tmp_path / "out", fast=True)
+    assert result.status == "ok", result.error
+    assert "without encryption" not in capfd.readouterr().err
+    with runner._KernelStderr() as kernel_stderr:  # what else a kernel writes there still reaches the terminal
+        os.write(kernel_stderr._write, b"[IPKernelApp] WARNING | Kernel is running over TCP without encryption.\n"
+                                       b"[IPKernelApp] WARNING | something else\n")
+    assert capfd.readouterr().err == "[IPKernelApp] WARNING | something else\n"
 
 
 def test_a_failing_notebook_names_the_failing_cell(notebooks, tmp_path):
@@ -113,3 +126,40 @@ def test_the_course_notebooks_are_found_in_a_clone():
     root = Path(__file__).resolve().parent.parent
     assert paths.notebooks_dir() == root / "notebooks"
     assert runner.find_notebooks(["03"])[0] == root / "notebooks" / "03_mnist_cnn.ipynb"
+
+
+def test_a_kernel_that_never_started_is_reported_as_that_with_the_fix(notebooks, tmp_path, monkeypatch):
+    """No ipykernel: papermill raises NoSuchKernel before any cell; the report says so and how to fix it."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    def no_kernel(self, name):
+        raise NoSuchKernel(name)
+
+    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", no_kernel)
+    result = runner.execute_notebook(notebooks[0], tmp_path / "out", fast=True)
+    assert result.status == "failed"
+    assert result.error.startswith("the Jupyter kernel never started (NoSuchKernel")
+    assert "pip install ipykernel" in result.error and "cell" not in result.error.split("never started")[0]
+    table = runner.format_table([result])
+    assert "01_good failed: the Jupyter kernel never started" in table
+
+
+def test_course_run_stops_before_the_first_notebook_when_no_kernel_is_installed(notebooks, tmp_path, capsys,
+                                                                                monkeypatch):
+    from course_utils import env
+
+    monkeypatch.setattr(env, "kernel_status", lambda start=True: "there is no Jupyter kernel named 'python3'")
+    code = cli.main(["run", "--fast", "--notebooks", str(notebooks[0].parent), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "no notebook can run: there is no Jupyter kernel named 'python3'" in err and "pip install ipykernel" in err
+
+
+def test_kernel_start_failures_are_told_apart_from_failing_cells():
+    class CellError(Exception):
+        cell_index = 3
+
+    assert runner.kernel_never_started(RuntimeError("Kernel died before replying to kernel_info"))
+    assert runner.kernel_never_started(RuntimeError("Kernel didn't respond in 60 seconds"))
+    assert not runner.kernel_never_started(CellError("Kernel died before replying"))
+    assert not runner.kernel_never_started(ZeroDivisionError("division by zero"))

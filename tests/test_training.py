@@ -84,6 +84,29 @@ def test_progress_bar_in_jupyter_is_a_tqdm_callback(monkeypatch):
         callback.on_train_end()
 
 
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_progress_bar_in_jupyter_counts_whole_batches(monkeypatch, verbose):
+    """The review saw `7.00/31.0` in JupyterLab: tqdm's Keras callback scales batch counts as SI sizes."""
+    import io
+
+    import keras
+    from tqdm.std import tqdm
+
+    monkeypatch.setattr(paths, "headless", lambda: False)
+    training.set_seed(0)
+    x = np.random.rand(70, 4).astype("float32")
+    y = (x.sum(axis=1) > 2).astype("int32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    stream = io.StringIO()
+    callback = training.progress_bar(tqdm_class=tqdm, file=stream, mininterval=0, ascii=True, verbose=verbose)
+    model.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[callback])
+    shown = stream.getvalue()
+    assert re.search(r"\b7/7 \[", shown), shown  # 70 samples in batches of 10: 7 whole batches
+    assert re.search(r"\b2/2 \[", shown), shown  # the epoch bar
+    assert not re.search(r"\d\.\d+/\d", shown), shown  # no "7.00/7.00"
+
+
 # ------------------------------------------------------------------------------------------ record_metric
 
 

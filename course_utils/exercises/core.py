@@ -287,17 +287,21 @@ class ExerciseSet:
         return "\n".join(lines)
 
     def _repr_html_(self):
+        """The status table; every cell is left-aligned inline (JupyterLab right-aligns table cells)."""
         import html
 
         from course_utils.exercises.feedback import STATUSES
 
+        left = 'style="text-align:left;vertical-align:top"'
         cells = "".join(
-            f"<tr><td>{STATUSES.get(status, ('?',))[0]}</td><td><code>ex.{html.escape(ident)}</code></td>"
-            f"<td>{html.escape(status.replace('_', ' '))}</td><td>{html.escape(title)}</td></tr>"
+            f"<tr><td {left}>{STATUSES.get(status, ('?',))[0]}</td>"
+            f"<td {left}><code>ex.{html.escape(ident)}</code></td>"
+            f"<td {left}>{html.escape(status.replace('_', ' '))}</td><td {left}>{html.escape(title)}</td></tr>"
             for ident, title, status in self.status_table()
         )
-        return (f"<b>Exercises of {html.escape(self.notebook)}</b><table>"
-                f"<tr><th></th><th>exercise</th><th>status</th><th>task</th></tr>{cells}</table>")
+        header = "".join(f"<th {left}>{name}</th>" for name in ("", "exercise", "status", "task"))
+        return (f"<b>Exercises of {html.escape(self.notebook)}</b><table class=\"course-exercises\">"
+                f"<tr>{header}</tr>{cells}</table>")
 
     def verify(self):
         """Problems with the definitions: each reference must pass its own check. Returns ``[]`` when fine."""

@@ -42,6 +42,7 @@ _INFO = ("💡", "Hint", "#e8f0fe", "#1a73e8")
 STATUSES.update({
     "partial": ("◐", "Partly right", "#fff8e1", "#f9a825"),
     "invalid": ("✎", "Not counted", "#fff8e1", "#f9a825"),
+    "revealed": ("➜", "The answer", "#e8f0fe", "#1a73e8"),  # shown on request (counts as missed)
     "unknown": ("?", "Unknown question", "#fff8e1", "#f9a825"),
 })
 

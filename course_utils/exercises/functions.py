@@ -267,6 +267,9 @@ class Function(Exercise):
         if is_placeholder(answer):
             return Problem("not_attempted", self._not_attempted_message(answer))
         expected_signature = _signature_text(self.reference)
+        problem = self._order_problem(answer)
+        if problem is not None:
+            return problem
         for index, (item, expected) in enumerate(self.prepared_cases()):
             args, kwargs = copy.deepcopy(item.args), copy.deepcopy(item.kwargs)
             try:
@@ -290,6 +293,21 @@ class Function(Exercise):
                     problem.detail += "\nPython warned: " + "; ".join(outcome.warnings)
                 return problem
         return None
+
+    def _order_problem(self, answer):
+        """The reference's parameter names in another order (``padding, stride`` for ``stride, padding``): the
+        test cases pass arguments by position, so each would land in the other's place."""
+        try:
+            mine = [p.name for p in inspect.signature(answer).parameters.values()
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            reference = list(inspect.signature(self.reference).parameters)
+        except (TypeError, ValueError):
+            return None
+        if len(mine) != len(reference) or mine == reference or sorted(mine) != sorted(reference):
+            return None
+        return Problem("wrong_signature", f"Your parameters are in another order: yours are ({', '.join(mine)}), "
+                       f"but `{self.name}` is called as {self.name}({', '.join(reference)}), with the arguments in "
+                       f"that order (by position). Put your parameters in that order.")
 
     # --- recognising a catalogued mistake ----------------------------------------------------------
     def _recognise(self, answer, failing, outcome):

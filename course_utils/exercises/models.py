@@ -27,7 +27,37 @@ def activation_name(layer):
     function = getattr(layer, "activation", None)
     if function is None:
         return None
-    return getattr(function, "__name__", type(function).__name__)
+    return function_name(function)
+
+
+#: Activations recognised by behaviour, whatever their spelling (``tf.nn.softmax`` is named ``softmax_v2``).
+_KNOWN = ("linear", "relu", "softmax", "sigmoid", "tanh", "elu", "selu", "gelu", "silu", "softplus", "softsign",
+          "leaky_relu", "relu6", "hard_sigmoid", "exponential", "log_softmax", "mish")
+
+
+def function_name(function):
+    """The name of an activation function by what it does: ``"softmax"`` for ``keras.activations.softmax``,
+    ``tf.nn.softmax`` or ``lambda x: keras.ops.softmax(x)`` alike (each is applied to a probe tensor and
+    compared with Keras' activations); otherwise its ``__name__``."""
+    import keras
+    import numpy as np
+
+    own = getattr(function, "__name__", type(function).__name__)
+    if own in _KNOWN and getattr(keras.activations, own, None) is function:
+        return own
+    probe = np.array([[-3.0, -0.5, 0.0, 0.7, 2.5], [1.5, -2.0, 4.0, 0.1, -0.2]], dtype="float32")
+    try:
+        got = np.asarray(keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(probe))), dtype=float)
+    except Exception:  # noqa: BLE001 - a function that fails on a tensor is named as written
+        return own
+    for name in _KNOWN:
+        known = getattr(keras.activations, name, None)
+        if known is None:
+            continue
+        expected = np.asarray(keras.ops.convert_to_numpy(known(keras.ops.convert_to_tensor(probe))), dtype=float)
+        if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-4, atol=1e-5):
+            return name
+    return own
 
 
 def _last_axis(layer, axis):
@@ -204,7 +234,26 @@ class Model(Exercise):
         rows = layer_rows(model, self.ignore_layers)
         return (self._compare_input(model, spec) or self._compare_kinds(rows, spec)
                 or self._compare_each_layer(rows, spec) or self._compare_output_activation(rows, spec)
-                or self._compare_output(model, spec) or self._compare_params(model, rows, spec))
+                or self._compare_output(model, spec) or self._compare_params(model, rows, spec)
+                or self._compare_calls(model, spec))
+
+    @staticmethod
+    def _compare_calls(model, spec):
+        """The model called twice, on batches of 1 and 3 images, gives one output row per image."""
+        import numpy as np
+
+        for n in (1, 3):
+            x = np.random.default_rng(n).random((n, *spec["input_shape"][1:])).astype("float32")
+            try:
+                out = np.asarray(model(x, training=False))
+            except Exception as err:  # noqa: BLE001 - the student's model failing is the finding
+                return Problem("error", f"Your model fails on a batch of {n} image(s) of shape "
+                               f"{spec['input_shape'][1:]}: {type(err).__name__}: {str(err)[:200]}. Keep the batch "
+                               f"size free (no `batch_size` in `keras.Input`, no batch axis in a `Reshape`).")
+            if out.shape != (n, *spec["output_shape"][1:]):
+                return Problem("wrong_shape", f"On a batch of {n} image(s) your model returns shape {out.shape}, "
+                               f"expected {(n, *spec['output_shape'][1:])}: one output row per image.")
+        return None
 
     def _not_a_model(self, model, keras):
         if isinstance(model, keras.Model):
@@ -335,7 +384,8 @@ def _output_activation_message(mine, expected):
         if mine.count("softmax") > 1:
             return (f"Your output layer applies {mine}: softmax twice squashes the probabilities towards "
                     f"uniform. Apply softmax once.")
-    return f"Your output layer applies {mine}, but it should apply {expected}."
+    return (f"Your output layer applies {mine}, but it should apply {expected} (tried on a test input, it does not "
+            f"compute {expected}).")
 
 
-__all__ = ["ACTIVATION_LAYERS", "Model", "activation_name", "layer_rows"]
+__all__ = ["ACTIVATION_LAYERS", "Model", "activation_name", "function_name", "layer_rows"]

@@ -90,6 +90,8 @@ def conv2d_strided_cases(rng):
     yield case(np.ones((5, 5)), np.ones((3, 3)), 1, 1, note="all ones: the border sees the padding zeros")
     yield case(rng.normal(size=(7, 5)), rng.normal(size=(3, 3)), 2, 1, note="odd sizes, stride 2, padding 1")
     yield case(rng.normal(size=(6, 8)), rng.normal(size=(4, 2)), 2, 2, note="even sizes, a 4x2 kernel, padding 2")
+    yield case(rng.integers(0, 256, size=(9, 7), dtype=np.uint8), np.array([[1.0, -1.0], [-1.0, 1.0]]), 2, 1,
+               note="uint8 pixels (raw digits) and negative weights: compute the output in floats")
 
 
 # --------------------------------------------------------------------------- 4. a horizontal-edge kernel
@@ -148,6 +150,10 @@ class EdgeKernel(Exercise):
         if flat > 1e-6 * horizontal:
             return Problem("wrong", "Your kernel responds to a flat, uniform image: its weights should add up to 0 "
                                     f"(they add up to {kernel.sum():.3g}).")
+        if vertical > 0.8 * horizontal and np.allclose(np.rot90(kernel, 2), -kernel):
+            return Problem("wrong", "Your kernel finds diagonal edges (like a 45° Sobel kernel): it responds to "
+                                    "horizontal and vertical edges alike. For horizontal edges only, keep the "
+                                    "weights equal along each row: negative above the centre, positive below.")
         if vertical > 0.8 * horizontal:
             return Problem("wrong", "Your kernel responds to edges in every direction (like a Laplacian): it must "
                                     "respond to horizontal edges only, so keep the weights equal along each row.")

@@ -42,6 +42,10 @@ def pool_cases(rng):
     yield case(rng.normal(size=(8, 8)), 4, note="size 4")
     yield case(rng.normal(size=(7, 5)) - 1, 3, note="size 3 on 7x5: one row and two columns dropped")
     yield case(rng.uniform(-9.0, -2.0, size=(4, 6)), 2, note="every value below -1: no fixed start value works")
+    yield case(rng.integers(0, 256, size=(5, 7), dtype=np.uint8), 2,
+               note="uint8 pixels (raw digits), odd sizes: compute the averages in floats")
+    yield case(rng.uniform(-2e6, -1e6, size=(4, 4)), 2,
+               note="values around -1,000,000: a maximum that starts from a fixed value (-5, -1000) fails here")
 
 
 def pool_output_size(n, size, stride, padding):

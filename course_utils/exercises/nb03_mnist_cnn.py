@@ -5,6 +5,7 @@ import re
 
 from course_utils import paths
 from course_utils.exercises import Choice, Model, Value
+from course_utils.exercises.compare import Problem
 from course_utils.exercises.misconceptions import nb03 as catalogue
 from course_utils.exercises.trained import TrainedModel
 
@@ -55,22 +56,59 @@ def _letters(text):
     return re.sub(r"[^a-z]", "", str(text).casefold())
 
 
+def _keras_loss_name(answer):
+    """The name of a Keras loss (a ``keras.losses.Loss`` instance or class, or a function of ``keras.losses``);
+    ``None`` for anything else, a ``keras.metrics`` object included (it cannot train a model)."""
+    import keras
+
+    if isinstance(answer, type):
+        return answer.__name__ if issubclass(answer, keras.losses.Loss) else None
+    if isinstance(answer, keras.losses.Loss):
+        return answer.name
+    name = getattr(answer, "__name__", None)
+    if isinstance(name, str) and getattr(keras.losses, name, None) is answer:
+        return name
+    return None
+
+
+def is_metric(answer):
+    """True for a ``keras.metrics.Metric`` object or class (a loss's look-alike that ``fit`` cannot train with)."""
+    if isinstance(answer, str) or answer is None:
+        return False
+    import keras
+
+    kind = answer if isinstance(answer, type) else type(answer)
+    return issubclass(kind, keras.metrics.Metric) and not issubclass(kind, keras.losses.Loss)
+
+
 def loss_name(answer):
     """The option a loss answer names: a Keras loss object (``CategoricalCrossentropy()``), class or function
     (``keras.losses.categorical_crossentropy``), or its name in any spelling ("Categorical cross-entropy",
-    "mse"); ``None`` for anything else."""
-    if isinstance(answer, str):
-        name = answer
-    elif isinstance(answer, type):
-        name = answer.__name__
-    elif isinstance(getattr(answer, "name", None), str):
-        name = answer.name
-    else:
-        name = getattr(answer, "__name__", None)
+    "mse"); ``None`` for anything else (a ``keras.metrics`` object: it is not a loss)."""
+    name = answer if isinstance(answer, str) else _keras_loss_name(answer)
     if not name:
         return None
     key = _LOSS_ALIASES.get(_letters(name), _letters(name))
     return next((option for option in LOSS_OPTIONS if _letters(option) == key), None)
+
+
+class LossChoice(Choice):
+    """The loss exercise: a ``keras.metrics`` object is told that it is a metric, not a loss."""
+
+    def _evaluate(self, answer):
+        try:
+            metric = is_metric(answer)
+        except Exception:  # noqa: BLE001 - an odd answer is simply not a metric
+            metric = False
+        if metric:
+            import keras
+
+            kind = answer.__name__ if isinstance(answer, type) else type(answer).__name__
+            example = f"`keras.losses.{kind}()`" if hasattr(keras.losses, kind) else "`keras.losses.MeanSquaredError()`"
+            return Problem("wrong_type", f"`{kind}` from keras.metrics is a metric, not a loss: it measures, but "
+                           f"`compile(loss=...)` with it makes `fit` fail (\"No gradients provided for any "
+                           f"variable\"). Give a loss: its name, or a loss from keras.losses (like {example}).")
+        return super()._evaluate(answer)
 
 
 LOSS_OPTIONS = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
@@ -99,7 +137,7 @@ EXERCISES = [
         solution="param_counts = ((3 * 3 * 32 + 1) * 64, (5 * 5 * 64 + 1) * 128)  # (18496, 204928)",
         **catalogue.PARAM_COUNTS,
     ),
-    Choice(
+    LossChoice(
         "loss_for_onehot", LOSS_OPTIONS, "categorical_crossentropy", read=loss_name,
         title="Which loss fits labels shaped (N, 10), one-hot like [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]?",
         hints=["One-hot labels are already probability vectors with a single 1.",

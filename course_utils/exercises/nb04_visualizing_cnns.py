@@ -95,6 +95,24 @@ def _test_models():
     return _MODELS["models"]
 
 
+def _augmented_model():
+    """A small CNN with a random augmentation layer (on in a plain call, as in training) and Dropout: only a
+    call with ``training=False`` gives the same scores twice."""
+    if "augmented" not in _MODELS:
+        import keras
+
+        keras.utils.set_random_seed(5)
+        _MODELS["augmented"] = keras.Sequential([
+            keras.Input(shape=(10, 10, 1)),
+            keras.layers.RandomContrast(0.5, seed=11, name="augment"),
+            keras.layers.Conv2D(3, 3, activation="relu", name="conv"),
+            keras.layers.Dropout(0.5),
+            keras.layers.Flatten(),
+            keras.layers.Dense(4, name="logits"),
+        ], name="check_augmented")
+    return _MODELS["augmented"]
+
+
 def _images(model, n, seed):
     shape = tuple(model.input_shape[1:])
     return np.random.default_rng(seed).random((n, *shape)).astype("float32")
@@ -147,13 +165,17 @@ class _ModelFunction(Exercise):
             return None, Problem("returned_none", "Your function returned None: did you forget `return`?")
         return outcome.value, None
 
+    def test_models(self):
+        """The Keras models the answer is called on."""
+        return _test_models()
+
     def _evaluate(self, answer):
         if not callable(answer):
             return Problem("wrong_type", f"Your answer should be a function (`def {self.name}(...):`), "
                            f"not {describe(answer)}.")
         if is_placeholder(answer):
             return Problem("not_attempted", self._empty_body_message())
-        for model in _test_models():
+        for model in self.test_models():
             problem = self._evaluate_on(answer, model)
             if problem is not None and problem.status == "not_attempted":
                 return problem
@@ -176,11 +198,24 @@ class FeatureExtractor(_ModelFunction):
         if not isinstance(extractor, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(extractor)}. "
                            f"Build one with keras.Model(inputs=..., outputs=...).")
-        images = _images(model, 2, seed=0)
+        for n, seed in ((2, 0), (3, 7)):  # called twice, on batches of different sizes
+            problem = self._compare_on(extractor, model, _images(model, n, seed=seed))
+            if problem:
+                return problem
+        return None
+
+    def _compare_on(self, extractor, model, images):
+        import keras
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns when a model built on [input] gets a bare tensor
             expected = _as_list(self.reference(model)(images))
-            got = _as_list(extractor(images))
+            raw = extractor(images)
+        if isinstance(raw, dict):
+            return Problem("wrong_outputs", f"your extractor's outputs are a dict ({len(raw)} maps by name): give "
+                           f"`outputs` as a list, one map per Conv2D layer in the order of the layers, "
+                           f"`[layer.output for layer in ...]`, so that its maps come out by position.")
+        got = _as_list(raw)
         n_conv = len(expected)
         if len(got) < n_conv:
             return Problem("wrong_outputs", f"the model has {n_conv} Conv2D layer(s) but your extractor has "
@@ -222,6 +257,10 @@ class Saliency(_ModelFunction):
             return _numpy(answer(*args, **kwargs))
         return saliency_as_array
 
+    def test_models(self):
+        """The two plain test models, then one with a random augmentation layer and Dropout."""
+        return [*_test_models(), _augmented_model()]
+
     def _evaluate_on(self, answer, model):
         for i, image in enumerate(_images(model, 2, seed=1)):
             class_index = (i + 1) % int(model.output_shape[-1])
@@ -233,8 +272,21 @@ class Saliency(_ModelFunction):
             problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
             if problem is not None:
-                return self.diagnose(functools.partial(_behaves_like, model, image, class_index, got)) or problem
+                return (self.diagnose(functools.partial(_behaves_like, model, image, class_index, got))
+                        or self._random_problem(answer, model, image, class_index, got) or problem)
         return None
+
+    def _random_problem(self, answer, model, image, class_index, got):
+        """A map that changes from call to call on the same image: the model ran in training mode."""
+        again, problem = self._call(answer, model, image.copy(), class_index)
+        if problem is not None or np.shape(_numpy(again)) != np.shape(got):
+            return None
+        if np.allclose(_numpy(again), got, rtol=1e-6, atol=1e-8):
+            return None
+        return Problem("wrong", "Your map changes from call to call on the same image: the model ran in training "
+                       "mode, where its random augmentation layer is on (a plain call `score_model(x)` runs it, "
+                       "in Keras 3). Call the model with `training=False`: "
+                       "`score_model(x, training=False)[0, class_index]`.")
 
 
 def _behaves_like(model, image, class_index, got, wrong):

@@ -4,8 +4,11 @@ The score comes from ``course_utils.heldout`` (test digits that ``data.load_mnis
 way the model expects: the model is tried on pixels scaled to [0, 1] and on raw 0-255 pixels, and the feed with
 the lower cross-entropy is the one it was trained on. A model that expects raw pixels must rescale them itself
 (a ``Rescaling`` layer, or a ``Normalization`` adapted on raw pixels), since the course feeds scaled images.
-The advice fits the cause: not trained, unscaled inputs, inputs scaled twice, trained on the test digits
-(it scores far better on the notebook's test digits than on the held-out ones), or too little training.
+The advice fits the cause: not trained, unscaled inputs, inputs scaled to [-1, 1], inputs scaled twice, no
+convolution layer, or too little training. A model that has *memorised* the notebook's test digits (it scores far
+better on them than on the held-out ones) is told so; a model trained briefly on the test digits is not
+detectable (a CNN trained for a few epochs does not memorise them: measured in the review of 2026-12-07), which
+is why the score itself is taken on the held-out digits.
 """
 
 import contextlib
@@ -41,6 +44,12 @@ def rescales_itself(model):
             except Exception:  # noqa: BLE001 - a layer without adapted statistics
                 continue
     return False
+
+
+def has_convolution(model):
+    """True when ``model`` holds a convolution layer (``Conv2D``, ``SeparableConv2D``, ``DepthwiseConv2D`` ...),
+    nested models included."""
+    return any("Conv" in type(layer).__name__ for layer in _sublayers(model))
 
 
 def training_steps(model):
@@ -138,10 +147,20 @@ class TrainedModel(Exercise):
         x = images.astype("float32") if raw else images.astype("float32") / 255.0
         return x.reshape((len(x), *tuple(model.input_shape[1:])))
 
+    @staticmethod
+    def _symmetric_feed(model, images):
+        """Pixels scaled to [-1, 1] (``x / 127.5 - 1``), another common convention."""
+        x = images.astype("float32") / 127.5 - 1.0
+        return x.reshape((len(x), *tuple(model.input_shape[1:])))
+
     # --- the check ----------------------------------------------------------------------------------
     def _evaluate(self, answer):
         import keras
 
+        if type(answer).__name__ == "History":
+            return Problem("not_a_model", "You passed what `fit` returns: a History (the loss and accuracy of each "
+                           "epoch, in `.history`), not the model. `fit` trains the model in place: call "
+                           "`trained_model.fit(...)` on its own line and check `trained_model` itself.")
         if not isinstance(answer, keras.Model):
             return Problem("not_a_model", f"Pass your trained Keras model, not {describe(answer)}.")
         problem = self._shape_problem(answer)
@@ -158,14 +177,21 @@ class TrainedModel(Exercise):
             problem = self._scaling_problem(rescales_itself(answer), expects_raw, scaled[0], raw[0])
             if problem:
                 return problem
+            problem = self._symmetric_problem(answer, x, y, raw if expects_raw else scaled)
+            if problem:
+                return problem
         accuracy = raw[0] if expects_raw else scaled[0]
         x_seen, y_seen = self.notebook_digits()
         seen = _scores(answer, self._feed(answer, x_seen, expects_raw), y_seen)[0]
         if not math.isnan(seen) and _memorised(seen, accuracy, len(y_seen), len(y)):
             return Problem("wrong", f"Your model scores {seen:.1%} on the test digits this notebook loads but only "
-                           f"{accuracy:.1%} on {len(y):,} digits it has never seen: it looks trained on the test "
-                           f"digits (x_test). Train on the training split (x_fit, y_fit), validate on x_val, and "
-                           f"use the test digits only for the final evaluation.")
+                           f"{accuracy:.1%} on {len(y):,} digits it has never seen: it has memorised test digits, "
+                           f"so it looks trained on the test digits (x_test). Train on the training split (x_fit, "
+                           f"y_fit), validate on x_val, and use the test digits only for the final evaluation.")
+        if not has_convolution(answer):
+            return Problem("wrong", "Your model has no convolution layer: the exercise asks for a CNN. Start from "
+                           "`models.classic_b()` (Conv2D and MaxPooling2D layers, then Dense), or add "
+                           "`layers.Conv2D(...)` layers before `Flatten`.")
         floor = self.floor()
         if accuracy >= floor:
             return None
@@ -190,6 +216,16 @@ class TrainedModel(Exercise):
             return Problem("wrong_shape", f"Your model takes {shape} and gives {outputs} outputs; it should take "
                            f"(28, 28, 1) images and give 10 outputs, one per digit.")
         return None
+
+    def _symmetric_problem(self, model, x, y, best):
+        """A model that fits pixels in [-1, 1] clearly better than the feed it is checked on."""
+        accuracy, loss = _scores(model, self._symmetric_feed(model, x), y)
+        if math.isnan(loss) or math.isnan(best[1]) or not (loss < 0.5 * best[1] and accuracy > best[0] + 0.05):
+            return None
+        return Problem("wrong", f"Your model was trained on pixels scaled to [-1, 1] (x / 127.5 - 1): it fits them "
+                       f"far better ({accuracy:.1%}) than pixels scaled to [0, 1], which is how the course feeds it "
+                       f"({best[0]:.1%}). Train it on x_fit (divided by 255), or put "
+                       f"`layers.Rescaling(1 / 127.5, offset=-1)` first in the model and train on raw pixels.")
 
     @staticmethod
     def _scaling_problem(rescales, expects_raw, on_scaled, on_raw):
@@ -231,5 +267,5 @@ class TrainedModel(Exercise):
         return models.quick_mnist_model(verbose=False)
 
 
-__all__ = ["NOTEBOOK_TEST_DIGITS", "TrainedModel", "logits_with_probability_loss", "rescales_itself",
-           "training_steps"]
+__all__ = ["NOTEBOOK_TEST_DIGITS", "TrainedModel", "has_convolution", "logits_with_probability_loss",
+           "rescales_itself", "training_steps"]

@@ -4,7 +4,8 @@ Usage in a notebook::
 
     quiz = course_utils.quiz.load("01")            # or "01_convolution_by_hand"; seed=... for fixed numbers
     quiz.show()                                    # widgets in Jupyter/Colab/Binder, numbered text elsewhere
-    quiz.answer("conv-output-size-valid", 26)      # feedback + explanation, recorded in the progress file
+    quiz.answer("conv-output-size-valid", 26)      # feedback, recorded in the progress file
+    quiz.reveal("conv-output-size-valid")          # the answer and its explanation now (or quiz.reveal(1))
     quiz.score()                                   # Score(correct, answered, total), prints as a summary
     final = course_utils.quiz.final_quiz(n=15)     # the final bank mixed with the banks of written notebooks
     final.summary()                                # score and, per missed topic, the notebook to revisit
@@ -22,11 +23,15 @@ Accepted answers, the same convention as ``Choice`` exercises (``course_utils.an
 - ``true_false``: ``True``/``False`` or the strings ``"true"``/``"false"`` (also ``t``/``f``, ``yes``/``no``).
 
 Input that is not an answer (a word for a number, an unknown id) gives a friendly message, is not recorded and
-does not count. The latest answer to each question is the one that counts in ``score()``. Feedback looks like
-an exercise check's (``course_utils.exercises.feedback``), followed by the question's explanation.
+does not count. Tries (``tries``): two per question (one for true/false and two-choice questions); a wrong first
+try shows "Not yet" and a hint, the answer and its explanation come after the second wrong try or on request
+(``quiz.reveal(id)``, answering ``"?"``, the Show answer button). ``score()`` counts a question right when it was
+answered right within its tries, before its answer was shown; each try is recorded with its number. Feedback
+looks like an exercise check's (``course_utils.exercises.feedback``).
 
 Modules: ``expressions`` (safe arithmetic for generated questions), ``banks`` (YAML parsing and validation),
-``questions`` (concrete questions, grading, feedback), ``core`` (``Quiz``: answers, score, summary),
+``questions`` (concrete questions, grading, feedback), ``tries`` (hints, when the answer is shown),
+``core`` (``Quiz``: tries, score, summary),
 ``widgets`` (ipywidgets 7.7 and 8), ``text`` (the plain-text version).
 """
 
@@ -151,8 +156,17 @@ def ask(question_id, seed=None):
     Quiz(bank.title, spec.notebook, [spec.make(seed)], seed=seed, how_to_call="course_utils.quiz").show()
 
 
+def reveal(question_id):
+    """Show the answer and explanation of a question shown by ``ask``/``load``/``final_quiz``."""
+    if question_id in _LIVE:
+        quiz, _ = _LIVE[question_id]
+        return quiz.reveal(question_id)
+    return answer(question_id, "?")
+
+
 def answer(question_id, value):
-    """Answer a question shown by ``ask``/``load``/``final_quiz`` (the latest one with this id)."""
+    """Answer a question shown by ``ask``/``load``/``final_quiz`` (the latest one with this id); ``"?"`` shows
+    the answer."""
     if question_id in _LIVE:
         quiz, _ = _LIVE[question_id]
         return quiz.answer(question_id, value)
@@ -174,5 +188,5 @@ def answer(question_id, value):
 __all__ = [
     "DEMO_BANK", "FINAL_BANK", "FUNCTIONS", "TYPES", "Bank", "ExpressionError", "Feedback", "Question",
     "QuestionSpec", "Quiz", "QuizBankError", "Score", "Summary", "answer", "ask", "bank_names", "banks",
-    "final_quiz", "load", "load_bank_file", "parse_bank", "safe_eval",
+    "final_quiz", "load", "load_bank_file", "parse_bank", "reveal", "safe_eval",
 ]

@@ -2,7 +2,8 @@
 
 A bank has ``notebook``, ``title`` and ``questions``; each question has ``id``, ``type``, ``prompt``,
 ``choices`` (single/multiple), ``answer``, ``explanation``, ``topic``, optional ``notebook`` (defaults to the
-bank's) and, for numeric questions, ``tolerance`` and optional ``params``
+bank's), optional ``hint`` (shown after a wrong first try: it must not contain the answer; true/false and
+two-choice questions get one try, so no hint) and, for numeric questions, ``tolerance`` and optional ``params``
 (``{n: {min: 20, max: 64}, k: {choices: [3, 5]}}``), ``derived`` (``{out: "(n - k) // s + 1"}``, evaluated in
 order) and an ``answer`` expression. Prompts and explanations of generated questions are templates: ``{n}``,
 ``{out}``, ``{answer}``. Every mistake raises ``QuizBankError`` naming the file and the question.
@@ -24,7 +25,7 @@ from course_utils.quiz.questions import DEFAULT_TOLERANCE, TYPES, Question
 
 _QUESTION_KEYS = {
     "id", "type", "prompt", "choices", "answer", "explanation", "topic", "notebook", "tolerance", "params",
-    "derived",
+    "derived", "hint",
 }
 _BANK_KEYS = {"notebook", "title", "questions"}
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -50,6 +51,7 @@ class QuestionSpec:
     params: dict = field(default_factory=dict)
     derived: dict = field(default_factory=dict)
     source: str = ""
+    hint: str = ""
 
     @property
     def generated(self):
@@ -77,14 +79,15 @@ class QuestionSpec:
             answer = _text(self.answer)
         else:
             answer = self.answer
-        prompt, explanation = self.prompt, self.explanation
+        prompt, explanation, hint = self.prompt, self.explanation, self.hint
         if self.generated:
-            fill = {**values, "answer": answer}
-            prompt, explanation = prompt.format_map(fill), explanation.format_map(fill)
+            prompt, explanation = prompt.format_map({**values, "answer": answer}), explanation.format_map(
+                {**values, "answer": answer})
+            hint = hint.format_map(values)  # a hint never names the answer
         return Question(
             id=self.id, type=self.type, prompt=prompt.strip(), choices=self.choices, answer=answer,
             explanation=explanation.strip(), topic=self.topic, notebook=self.notebook,
-            tolerance=self.tolerance, values=values,
+            tolerance=self.tolerance, values=values, hint=" ".join(hint.split()),
         )
 
 
@@ -221,6 +224,7 @@ def _parse_question(raw, number, bank_notebook, source):
 
     if qtype == "true_false" and not isinstance(answer, bool):
         fail(f"the answer must be true or false, got {answer!r}.")
+    hint = _parse_hint(raw, qtype, kwargs.get("choices", ()), answer, fail)
 
     if qtype == "numeric":
         tolerance = raw.get("tolerance", DEFAULT_TOLERANCE)
@@ -245,10 +249,33 @@ def _parse_question(raw, number, bank_notebook, source):
 
     spec = QuestionSpec(
         id=qid, type=qtype, prompt=raw["prompt"], answer=answer, explanation=raw["explanation"],
-        topic=raw["topic"].strip(), notebook=notebook.strip(), source=source, **kwargs,
+        topic=raw["topic"].strip(), notebook=notebook.strip(), source=source, hint=hint, **kwargs,
     )
     _check_templates(spec, fail)
     return spec
+
+
+def _parse_hint(raw, qtype, choices, answer, fail):
+    """The optional hint: text, only where a second try exists, and never the answer itself."""
+    if "hint" not in raw:
+        return ""
+    hint = raw["hint"]
+    if not isinstance(hint, str) or not hint.strip():
+        fail("'hint' must be a non-empty text (or leave it out).")
+    if qtype == "true_false" or (qtype == "single" and len(choices) <= 2):
+        fail("a question with two possible answers gets one try, so its hint would never be shown.")
+    said = answers.normalize(hint)
+    named = [answer] if qtype == "single" else (answer if qtype == "multiple" else [])
+    for right in named:
+        if len(answers.normalize(str(right))) > 3 and answers.normalize(str(right)) in said:
+            fail(f"the hint gives the answer away ({str(right)!r}).")
+    if "{answer}" in hint:
+        fail("the hint uses {answer}: a hint must not give the answer away.")
+    if qtype == "numeric" and not isinstance(answer, str):
+        numbers = {float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?", hint.replace(",", ""))}
+        if float(answer) in numbers:
+            fail(f"the hint gives the answer away ({answer!r}).")
+    return hint.strip()
 
 
 def _parse_choices(choices, qtype, answer, fail):
@@ -313,7 +340,7 @@ def _parse_params(params, fail):
 def _check_templates(spec, fail):
     """Placeholders must name known values; a made question must evaluate to a finite number."""
     known = set(spec.params) | set(spec.derived) | {"answer"}
-    for key in ("prompt", "explanation"):
+    for key in ("prompt", "explanation", "hint"):
         template = getattr(spec, key)
         try:
             fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]

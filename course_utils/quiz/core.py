@@ -1,7 +1,8 @@
-"""A quiz: concrete questions, the student's latest answer to each, the score and the summary.
+"""A quiz: concrete questions, the student's tries at each, the score and the summary.
 
-Every graded answer is recorded in the progress file (``course_utils.progress``) under the notebook that
-teaches the question's topic.
+Each question gets two tries (one for true/false and two-choice questions), a hint after a wrong first try, and
+the answer after the last wrong try or on request (``course_utils.quiz.tries``). Every graded try is recorded
+in the progress file (``course_utils.progress``) under the notebook that teaches the question's topic.
 """
 
 import difflib
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from course_utils import catalog, progress
+from course_utils.quiz import tries
 from course_utils.quiz.questions import Feedback
 from course_utils.quiz.text import markup, render
 
@@ -79,6 +81,7 @@ class Quiz:
         self.how_to_call = how_to_call
         self.note = note
         self.results = {}  # id -> latest graded Feedback
+        self.standing = {}  # id -> tries.Standing: tries so far, counted right, settled
         self.widgets = {}  # id -> {"input", "button", "feedback", "card"} once shown as widgets
         self.score_widget = None
         for question in self.questions:
@@ -102,30 +105,91 @@ class Quiz:
 
     # ---- answering -------------------------------------------------------------------------------
 
-    def answer(self, question_id, value, quiet=False):
-        """Grade ``value`` for ``question_id``, show the feedback and the explanation, record it.
+    def answer(self, question_id, value, quiet=False, how_to_reveal=None):
+        """Grade ``value`` for ``question_id`` (a try), show the feedback, record it; ``"?"`` shows the answer.
 
-        Returns the ``Feedback``. Input that is not an answer is explained, not recorded and not counted.
+        A wrong try before the last gets "Not yet" and a hint; the last wrong try shows the answer and the
+        explanation (``course_utils.quiz.tries``). Returns the ``Feedback``. Input that is not an answer is
+        explained, not recorded and not counted. ``how_to_reveal``: how the student asks for the answer
+        (default: the ``reveal`` call of the text version).
         """
-        question = self.question(question_id) if isinstance(question_id, str) else None
+        question = self._find(question_id)
         if question is None:
             feedback = Feedback(str(question_id), None, "unknown", self._unknown_id_message(question_id))
+        elif tries.asks_for_answer(value):
+            return self.reveal(question.id, quiet=quiet)
         else:
             feedback = question.check(value)
             if feedback.correct is not None:
-                self._record(question, feedback, value)
+                feedback = self._try(question, feedback, value, how_to_reveal or self._reveal_call(question))
         if not quiet:
             feedback.show()
         return feedback
 
-    def _record(self, question, feedback, value):
+    def reveal(self, question_id, quiet=False):
+        """Show the answer and the explanation of a question (its id or its number, 1 for Q1).
+
+        A question not yet answered right then counts as missed; the request is recorded.
+        """
+        question = self._find(question_id)
+        if question is None:
+            feedback = Feedback(str(question_id), None, "unknown", self._unknown_id_message(question_id))
+        else:
+            standing = self.standing.setdefault(question.id, tries.Standing())
+            feedback = tries.revealed_feedback(question)
+            if not standing.done:
+                standing.done = standing.revealed = True
+                count = f"{standing.tries} tr{'y' if standing.tries == 1 else 'ies'}"
+                self._record(question, feedback, "?", standing, f"answer shown on request after {count}")
+        if not quiet:
+            feedback.show()
+        return feedback
+
+    def _find(self, question_id):
+        """The question named by its id, or by its number in this quiz (1 for Q1); None if neither."""
+        if isinstance(question_id, int) and not isinstance(question_id, bool):
+            return self.questions[question_id - 1] if 1 <= question_id <= len(self.questions) else None
+        return self.question(question_id) if isinstance(question_id, str) else None
+
+    def _reveal_call(self, question):
+        return f'`{self.how_to_call}.reveal("{question.id}")` shows it now'
+
+    def _try(self, question, feedback, value, how_to_reveal):
+        """Apply the tries rule to a graded ``feedback``; record the try; return what to show."""
+        standing = self.standing.setdefault(question.id, tries.Standing())
+        if standing.done:
+            shown = tries.practice_feedback(question, feedback, standing)
+            self._record(question, feedback, value, standing, "practice: the question was settled before")
+            return shown
+        standing.tries += 1
+        allowed = tries.allowed_tries(question)
+        where = f"try {standing.tries} of {allowed}"
+        if feedback.correct:
+            standing.correct = standing.done = True
+            shown = feedback
+        elif standing.tries < allowed:
+            shown = tries.first_try_feedback(question, feedback, value, how_to_reveal)
+            where += "; hint shown"
+        else:
+            standing.done = standing.revealed = True
+            shown = tries.last_try_feedback(question, feedback)
+            where += "; answer shown"
+        self._record(question, feedback, value, standing, where)
+        return shown
+
+    def _record(self, question, feedback, value, standing, where):
+        """Record one try: ``correct`` is whether the question counts as right now; ``status`` the try's."""
         self.results[question.id] = feedback
-        detail = f"answer={value!r}"
+        status = feedback.status
+        if where.startswith("practice"):
+            status = "practice"
+            where += f"; this try {feedback.status}"
+        detail = f"{where}; answer={value!r}"
         if question.values:
             detail += f"; values={question.values}"
         if self.notebook != question.notebook:
             detail += f"; in {self.notebook}"
-        progress.record("quiz", question.notebook, question.id, feedback.correct, feedback.status, detail)
+        progress.record("quiz", question.notebook, question.id, standing.correct, status, detail)
         if self.score_widget is not None:
             self.score_widget.value = f"<b>{markup(str(self.score()))}</b>"
 
@@ -136,20 +200,20 @@ class Quiz:
         return f"There is no question {question_id!r} in this quiz. Its questions are: {', '.join(self.ids)}."
 
     def score(self):
-        """``Score(correct, answered, total)``: the latest answer to each question counts."""
-        correct = sum(1 for fb in self.results.values() if fb.correct)
-        return Score(correct, len(self.results), len(self.questions))
+        """``Score(correct, answered, total)``: right within the question's tries, before the answer was shown."""
+        tried = [st for st in self.standing.values() if st.tries or st.revealed]
+        return Score(sum(st.correct for st in tried), len(tried), len(self.questions))
 
     def summary(self):
         """Score, and for each topic answered wrongly the notebook(s) to revisit."""
         missed = {}
         for question in self.questions:
-            feedback = self.results.get(question.id)
-            if feedback is not None and not feedback.correct:
+            standing = self.standing.get(question.id)
+            if standing is not None and not standing.correct:
                 notebooks = missed.setdefault(question.topic, [])
                 if question.notebook not in notebooks:
                     notebooks.append(question.notebook)
-        unanswered = tuple(q.id for q in self.questions if q.id not in self.results)
+        unanswered = tuple(q.id for q in self.questions if q.id not in self.standing)
         return Summary(self.score(), {t: tuple(sorted(nbs)) for t, nbs in missed.items()}, unanswered)
 
     # ---- display ---------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ class Question:
     notebook: str
     tolerance: float = DEFAULT_TOLERANCE
     values: dict = field(default_factory=dict)
+    hint: str = ""  # shown after a wrong first try (course_utils.quiz.tries); never the answer
 
     @property
     def answer_text(self):
@@ -221,14 +222,12 @@ def _top_level_parts(text):
 
 
 def as_number(value):
-    """A float from an int/float/NumPy scalar or a numeric string; None for anything else (bools too)."""
+    """A float from an int/float/NumPy scalar or a numeric string (``"34,826"`` with thousands separators too);
+    None for anything else (bools too)."""
     if value is None or type(value).__name__ in ("bool", "bool_"):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip().replace("_", ""))
-        except ValueError:
-            return None
+        return answers.as_plain_number(value)
     try:
         number = float(value)
     except (TypeError, ValueError):

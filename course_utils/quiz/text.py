@@ -19,6 +19,13 @@ _HOW = {
 }
 
 
+def tries_rule(how_to_call):
+    """The tries rule in one sentence (``course_utils.quiz.tries``), with the call that reveals an answer."""
+    return ("Two tries per question (one for true/false and two-choice questions): a wrong first try gets a "
+            f"hint, and the answer with its explanation comes after the second, or at once with "
+            f'{how_to_call}.reveal("id") (or by answering "?").')
+
+
 def how_to_answer(question_type):
     """A short hint on the form an answer to a question of this type takes."""
     return _HOW[question_type]
@@ -32,6 +39,7 @@ def render(quiz):
         lines.append(quiz.note)
     if any(q.type in ("single", "multiple") for q in quiz.questions):
         lines.append(CONVENTION)
+    lines.append(tries_rule(quiz.how_to_call))
     lines.append("")
     for number, question in enumerate(quiz.questions, start=1):
         lines.append(f"Q{number}. [{question.id}] {question.prompt}")

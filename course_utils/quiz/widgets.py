@@ -7,7 +7,10 @@ tests:
 - ``course-quiz``: the whole quiz; ``course-quiz-card`` and ``course-quiz-id-<question id>``: one question;
 - ``course-quiz-choices``: the radio buttons or the box of checkboxes; ``course-quiz-choice``: one checkbox
   (its label is the choice's text);
-- ``course-quiz-submit``, ``course-quiz-feedback``, ``course-quiz-score``.
+- ``course-quiz-submit``, ``course-quiz-reveal`` (Show answer), ``course-quiz-feedback``, ``course-quiz-score``.
+
+Tries follow ``course_utils.quiz.tries``: a wrong first try shows a hint, the answer comes after the second wrong
+try or when "Show answer" is pressed.
 
 Where widgets cannot be shown (a headless run, no or a broken ipywidgets, Colab unable to load ipywidgets 8),
 ``unavailable_reason()`` says why and the quiz prints its text version. A frontend without widget support
@@ -20,6 +23,10 @@ from functools import cache
 from course_utils import paths
 from course_utils.quiz.questions import Feedback
 from course_utils.quiz.text import CONVENTION, markup
+
+WIDGET_REVEAL = 'press "Show answer"'
+WIDGET_RULE = ("Two tries per question (one for true/false and two-choice questions): a wrong first try gets a "
+               "hint; the answer and its explanation come after the second, or when you press Show answer.")
 
 STYLE = """<style>
 .course-quiz .widget-html-content, .course-quiz .jupyter-widget-html-content { line-height: 1.45; }
@@ -99,6 +106,7 @@ def build(quiz):
         header += f"<div>{markup(quiz.note)}</div>"
     if any(q.type in ("single", "multiple") for q in quiz.questions):
         header += f"<div style='color:#57606a;font-size:90%'>{markup(CONVENTION)}</div>"
+    header += f"<div style='color:#57606a;font-size:90%'>{markup(WIDGET_RULE)}</div>"
     cards = [_card(w, quiz, number, question) for number, question in enumerate(quiz.questions, start=1)]
     quiz.score_widget = _with_class(w.HTML(f"<b>{markup(str(quiz.score()))}</b>"), "course-quiz-score")
     box = w.VBox([w.HTML(header), *cards, quiz.score_widget], layout=w.Layout(width="auto"))
@@ -135,12 +143,17 @@ def _card(w, quiz, number, question):
     _with_class(entry, "course-quiz-entry" if question.type == "numeric" else "course-quiz-choices")
     button = _with_class(w.Button(description="Submit", button_style="primary", icon="check"),
                          "course-quiz-submit")
+    reveal_button = _with_class(w.Button(description="Show answer", icon="eye", tooltip="Show the answer and "
+                                         "its explanation (the question then counts as missed)"),
+                                "course-quiz-reveal")
     feedback = _with_class(w.HTML(layout=_full_width(w)), "course-quiz-feedback")
-    card = w.VBox([prompt, *note, entry, button, feedback],
+    buttons = w.HBox([button, reveal_button], layout=w.Layout(width="auto", flex_flow="row wrap"))
+    card = w.VBox([prompt, *note, entry, buttons, feedback],
                   layout=w.Layout(border="1px solid #ddd", padding="8px", margin="6px 0", width="auto"))
     _with_class(card, "course-quiz-card", f"course-quiz-id-{question.id}")
-    parts = {"input": entry, "button": button, "feedback": feedback, "card": card}
+    parts = {"input": entry, "button": button, "reveal": reveal_button, "feedback": feedback, "card": card}
     button.on_click(lambda _button: submit(quiz, question, parts))
+    reveal_button.on_click(lambda _button: reveal(quiz, question, parts))
     quiz.widgets[question.id] = parts
     return card
 
@@ -157,5 +170,10 @@ def submit(quiz, question, parts):
     elif question.type == "multiple" and not value:
         feedback = Feedback(question.id, None, "invalid", "Tick at least one box, then press Submit.")
     else:
-        feedback = quiz.answer(question.id, value, quiet=True)
+        feedback = quiz.answer(question.id, value, quiet=True, how_to_reveal=WIDGET_REVEAL)
     parts["feedback"].value = feedback.html()
+
+
+def reveal(quiz, question, parts):
+    """Show the answer and the explanation on the card (Show answer pressed)."""
+    parts["feedback"].value = quiz.reveal(question.id, quiet=True).html()

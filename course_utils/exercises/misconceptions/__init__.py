@@ -1,4 +1,4 @@
-"""The misconception catalogues of notebooks 00-04, one module per notebook (``nb00`` ... ``nb04``).
+"""The misconception catalogues of notebooks 00-05, one module per notebook (``nb00`` ... ``nb05``).
 
 Each module holds, per exercise, a dict ``{"mistakes": [...], "alternatives": [...]}`` written as a student
 would write the answers: the classic wrong answers (``Mistake``, each with the words of its diagnosis) and the

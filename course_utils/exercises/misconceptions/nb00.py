@@ -11,6 +11,10 @@ def _floor_divide(images):
     return images // 255
 
 
+def _cast_back(images):
+    return (images / 255).astype(np.uint8)
+
+
 def _by_256(images):
     return images / 256
 
@@ -39,8 +43,10 @@ def _rounded(images):
 NORMALIZE = {
     "mistakes": [
         Mistake(_floor_divide, "integer division", status="wrong_dtype",
-                message="You used `//`, integer division: every pixel below 255 becomes 0 and 255 becomes 1. "
-                        "Use `/`, which keeps the fractions."),
+                message="Your pixels came out as whole numbers (0, and 1 for 255): integer division `//`, or "
+                        "turning the result back to integers (`.astype(np.uint8)`, `int(...)`), drops the "
+                        "fractions. Use `/` and keep the floats (float32 is fine)."),
+        Mistake(_cast_back, "back to integers"),
         Mistake(_by_256, "256", message="You divided by 256: the brightest pixel, 255, must become exactly 1.0, "
                                         "so divide by 255."),
         Mistake(_min_max, "own min and max",
@@ -70,8 +76,9 @@ NORMALIZE = {
 
 N_PIXELS = {
     "mistakes": [
-        Mistake(28 + 28, "added", message="56 is 28 + 28: the two sides added. A 28x28 image has 28 rows of 28 "
-                                          "pixels each: multiply."),
+        Mistake(28 + 28, "added", message="56 is 28 + 28 or 28 * 2: the two sides added, or one side doubled. A "
+                                          "28x28 image has 28 rows of 28 pixels each: 28 * 28."),
+        Mistake(28 * 2, "doubled"),
         Mistake(28, "one side", message="28 is the length of one side; the image has 28 such rows."),
         Mistake(28 ^ 2, "XOR", message="`28 ^ 2` is 30: in Python `^` is XOR (bitwise exclusive or), not a power. "
                                        "Write `28 ** 2` or `28 * 28`."),

@@ -215,6 +215,11 @@ def _np_floor(n, k, stride=1, padding=0):
     return np.floor((n + 2 * padding - k) / stride) + 1
 
 
+def _swapped_order(n, k, padding=0, stride=1):
+    """stride and padding in the other order: the test cases pass them by position."""
+    return (n + 2 * padding - k) // stride + 1
+
+
 CONV_OUTPUT_SIZE = {
     "mistakes": [
         Mistake(_true_division, "use `//`", status="wrong_dtype",
@@ -238,6 +243,7 @@ CONV_OUTPUT_SIZE = {
         Mistake(_pads_after, "before",
                 message="You added the padding to the output: the zeros are added to the input before the "
                         "window slides, so they go inside: (n + 2p - k) // s + 1."),
+        Mistake(_swapped_order, "another order"),
         Mistake(_np_floor, "np.floor returns a float", status="wrong_dtype",
                 message="Right numbers, but as floats (12.0): np.floor returns a float, and so does `//` or any "
                         "arithmetic with a float in it (2.0 * padding). A size must be a whole number: use `//` "
@@ -309,6 +315,10 @@ def _strided_true_division(image, kernel, stride=1, padding=0):
     return out
 
 
+def _strided_swapped_order(image, kernel, padding=0, stride=1):
+    return _strided(image, kernel, stride, padding, padding, padding, padding)
+
+
 def _strided_subsampled(image, kernel, stride=1, padding=0):
     from scipy.signal import correlate2d
 
@@ -346,6 +356,7 @@ CONV2D_STRIDED = {
         Mistake(_strided_unpadded_size, "padded size",
                 message="Your output size ignores the padding: compute it from the padded size, "
                         "(H + 2 * padding - kh) // stride + 1."),
+        Mistake(_strided_swapped_order, "parameters are in another order"),
         Mistake(_strided_true_division, "with `//`",
                 message="`/` gives a float size, and np.zeros needs whole numbers: compute the output size "
                         "with `//`."),
@@ -371,6 +382,8 @@ HORIZONTAL_EDGE_KERNEL = {
                 message="Your kernel responds to edges in every direction (like a Laplacian): it must respond to "
                         "horizontal edges only, so keep the weights equal along each row."),
         Mistake(np.array([[-1.0, -2.0, 0.0], [0.0, 0.0, 0.0], [0.0, 2.0, 1.0]]), "also responds to vertical"),
+        Mistake(np.array([[-1.0, -1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]), "diagonal edges"),
+        Mistake([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], "like a 45° Sobel"),
         Mistake("sobel", "array of numbers"),
         Mistake(np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.2]]), "add up to 0.2"),  # a typo
     ],

@@ -40,6 +40,13 @@ def _max_from_minus_one(window):
     return best
 
 
+def _max_from_minus_ten(window):
+    best = -10
+    for value in window.flat:
+        best = max(best, value)
+    return best
+
+
 # --------------------------------------------------------------------------- max_pool(image, size=2)
 
 MAX_POOL = {
@@ -51,6 +58,7 @@ MAX_POOL = {
                 message="Your maximum starts from a fixed start value (-1, say): a window whose values are all "
                         "below it gives that value instead of its largest one. Start from the window's first "
                         "value (or -np.inf), or use `window.max()`."),
+        Mistake(lambda image, size=2: _pool(image, size, _max_from_minus_ten), "starts from a fixed value"),
         Mistake(lambda image, size=2: _pool(image, size, np.max, stride=1), "overlap",
                 message="Your windows overlap: pooling moves the window by its own size (stride = size), so the "
                         "output has H // size rows and W // size columns."),
@@ -90,8 +98,33 @@ def _avg_padded(image, size=2):
     return _pool(padded, size, np.mean)
 
 
+def _avg_in_input_dtype(image, size=2):
+    """The max_pool solution's output array, ``np.zeros(..., dtype=image.dtype)``, filled with means."""
+    return _pool(image, size, np.mean, dtype=np.asarray(image).dtype)
+
+
+def _avg_pixel_by_pixel(image, size=2):
+    """A running sum in the input's own dtype: uint8 pixels wrap around past 255."""
+    image = np.asarray(image)
+    out = np.zeros((len(image) // size, image.shape[1] // size))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            total = image.dtype.type(0)
+            for value in image[i * size:(i + 1) * size, j * size:(j + 1) * size].flat:
+                total = total + value
+            out[i, j] = total / (size * size)
+    return out
+
+
 AVG_POOL = {
     "mistakes": [
+        Mistake(_avg_in_input_dtype, "input's dtype", status="wrong_dtype",
+                message="Your output array takes the input's dtype (`dtype=image.dtype`): for uint8 pixels (raw "
+                        "digits) every average is cut to a whole number (2.5 becomes 2). Create the output as "
+                        "floats, e.g. `np.zeros((out_h, out_w))`."),
+        Mistake(_avg_pixel_by_pixel, "wraps around",
+                message="Your sum wraps around: uint8 pixels add up modulo 256 (200 + 100 gives 44). Convert the "
+                        "image to floats first (`np.asarray(image, dtype=float)`) or use `window.mean()`."),
         Mistake(lambda image, size=2: _pool(image, size, np.sum), "added the window up",
                 message="You added the window up: average pooling divides the sum by the number of values "
                         "(size * size)."),

@@ -140,6 +140,38 @@ def _functional():
     return keras.Model(inputs, outputs)
 
 
+def _tf_nn_activations():
+    """The TensorFlow idiom: ``activation=tf.nn.relu`` / ``tf.nn.softmax`` (named ``softmax_v2`` in TF 2.x)."""
+    import tensorflow as tf
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=tf.nn.relu)],
+                      conv2=[layers.Conv2D(32, 3, activation=tf.nn.relu)],
+                      head=[layers.Dense(10, activation=tf.nn.softmax)])
+
+
+def _ops_lambdas():
+    """Activations written as lambdas over ``keras.ops``."""
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=lambda x: keras.ops.maximum(x, 0.0))],
+                      head=[layers.Dense(10, activation=lambda x: keras.ops.softmax(x, axis=-1))])
+
+
+def _tanh_output():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation="tanh")])
+
+
+def _log_softmax_output():
+    import tensorflow as tf
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation=tf.nn.log_softmax)])
+
+
 def _builder_without_input():
     """A function that builds the model without keras.Input: the check builds it."""
     import keras
@@ -165,6 +197,8 @@ SMALL_CNN = {
         Mistake(_average_pooling, "AveragePooling2D", lazy=True),
         Mistake(_list_of_layers, "wrap it with `keras.Sequential", lazy=True),
         Mistake(_extra_dense, "a Dense too many", lazy=True),
+        Mistake(_tanh_output, "applies tanh", lazy=True),
+        Mistake(_log_softmax_output, "applies log_softmax", lazy=True),
     ],
     "alternatives": [
         Alternative(_separate_activation_layers, lazy=True, note="ReLU() and Softmax() layers"),
@@ -172,6 +206,8 @@ SMALL_CNN = {
         Alternative(_functional, lazy=True, note="the functional API"),
         Alternative(_relu_after_pooling_model, lazy=True, note="ReLU after the pooling layer (max and ReLU commute)"),
         Alternative(_builder_without_input, lazy=True, note="a builder without keras.Input"),
+        Alternative(_tf_nn_activations, lazy=True, note="activation=tf.nn.relu / tf.nn.softmax"),
+        Alternative(_ops_lambdas, lazy=True, note="activations as lambdas over keras.ops"),
     ],
 }
 
@@ -215,12 +251,17 @@ PARAM_COUNTS = {
 # --------------------------------------------------------------------------- loss_for_onehot (a choice)
 
 
-def _keras_loss(name):
+def _keras_loss(name, build=True, module="losses"):
     def make():
         import keras
 
-        return getattr(keras.losses, name)() if name[0].isupper() else getattr(keras.losses, name)
+        found = getattr(getattr(keras, module), name)
+        return found() if name[0].isupper() and build else found
     return make
+
+
+def _keras_metric(name, build=True):
+    return _keras_loss(name, build, module="metrics")
 
 
 LOSS_FOR_ONEHOT = {
@@ -235,9 +276,14 @@ LOSS_FOR_ONEHOT = {
                 message="It trains, but slowly: cross-entropy is the loss that matches softmax probabilities."),
         Mistake("mse", "matches softmax probabilities"),
         Mistake("hinge", "not one of the options"),
+        Mistake(_keras_metric("CategoricalCrossentropy"), "is a metric, not a loss", lazy=True),
+        Mistake(_keras_metric("CategoricalCrossentropy", build=False), "keras.metrics is a metric", lazy=True),
     ],
     "alternatives": [
         Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
+        Alternative(_keras_loss("CategoricalCrossentropy", build=False), lazy=True, note="a loss class"),
+        Alternative(_keras_metric("categorical_crossentropy"), lazy=True,
+                    note="keras.metrics.categorical_crossentropy: the very function of keras.losses"),
         Alternative(_keras_loss("categorical_crossentropy"), lazy=True, note="the loss function"),
         Alternative("b", note="a letter"),
         Alternative("Categorical cross-entropy", note="in words"),
@@ -256,6 +302,7 @@ def _digits(part):
 
         (x, y), (x_test, y_test) = data.load_mnist(n_train=3_000, n_test=2_000, verbose=False)
         _DIGITS.update(scaled=(models.prepare_images(x), y), raw=(x[..., None].astype("float32"), y),
+                       symmetric=(x[..., None].astype("float32") / 127.5 - 1.0, y),
                        test=(models.prepare_images(x_test), y_test))
     return _DIGITS[part]
 
@@ -284,6 +331,21 @@ def _mlp():
     from course_utils import models
 
     return models.mlp()
+
+
+def _mlp_256():
+    from course_utils import models
+
+    return models.mlp((256,))
+
+
+def _history():
+    """``trained_model = model.fit(...)``: what fit returns."""
+    from course_utils import models
+
+    model = models.compile_for(models.classic_b())
+    x, y = _digits("scaled")
+    return model.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
 
 
 def _rescaling_classic_b():
@@ -335,6 +397,9 @@ TRAINED_MODEL = {
         Mistake(_classic_b, "trained Keras model"),
         Mistake(functools.partial(_trained, _classic_b, epochs=2, shuffle_labels=True), "close to guessing",
                 lazy=True),
+        Mistake(functools.partial(_trained, _classic_b, "symmetric"), "[-1, 1]", lazy=True),
+        Mistake(_history, "what `fit` returns: a History", lazy=True),
+        Mistake(functools.partial(_trained, _mlp_256, epochs=5), "no convolution layer", lazy=True),
     ],
     "alternatives": [
         Alternative(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), lazy=True,

@@ -62,6 +62,12 @@ def _model_input(model):
     return keras.Model(inputs=model.input, outputs=[layer.output for layer in _convs(model)])
 
 
+def _dict_outputs(model):
+    import keras
+
+    return keras.Model(model.inputs, {layer.name: layer.output for layer in _convs(model)})
+
+
 def _by_class_name(model):
     import keras
 
@@ -89,6 +95,7 @@ FEATURE_EXTRACTOR = {
         Mistake(_fresh_weights, "not the values"),
         Mistake(_model_input, "use `model.inputs`"),
         Mistake(_by_layer_name, "by their type"),
+        Mistake(_dict_outputs, "outputs are a dict"),
     ],
     "alternatives": [
         Alternative(_by_class_name, note="the class name"),
@@ -158,8 +165,30 @@ def _with_a_variable(score_model, image, class_index):
 
     x = tf.Variable(image[np.newaxis].astype("float32"))  # a tape watches variables by itself
     with tf.GradientTape() as tape:
-        score = score_model(x)[0, class_index]
+        score = score_model(x, training=False)[0, class_index]
     return tf.reduce_max(tf.abs(tape.gradient(score, x)), axis=-1)[0]  # a tensor: np.asarray() works on it
+
+
+def _plain_call(score_model, image, class_index):
+    """``score_model(x)`` without ``training=False``: augmentation layers run (Keras 3)."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(image[None], dtype="float32")
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = score_model(x)[0, class_index]
+    return np.abs(tape.gradient(score, x)[0].numpy()).max(axis=-1)
+
+
+def _training_true(score_model, image, class_index):
+    """``training=True``: augmentation and Dropout both on."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(image[None], dtype="float32")
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = score_model(x, training=True)[0, class_index]
+    return np.abs(tape.gradient(score, x)[0].numpy()).max(axis=-1)
 
 
 def _tensorflow_only(score_model, image, class_index):
@@ -200,6 +229,9 @@ SALIENCY = {
         Mistake(_channel_axis_kept, "channel axis",
                 message="Your map keeps the channel axis, shape (H, W, C): take the largest over the channels "
                         "with `.max(axis=-1)`."),
+
+        Mistake(_plain_call, "training=False"),
+        Mistake(_training_true, "ran in training mode"),
     ],
     "alternatives": [
         Alternative(_with_a_variable, note="a tf.Variable instead of tape.watch, a tensor returned"),
