@@ -5,6 +5,7 @@
     course links [--repo OWNER/NAME] [--ref REF]   rewrite badges and Colab setup cells from links.py
     course release OUTDIR                      student versions of the notebooks, and an answer key
     course progress [PATH ...]                 class summary from students' progress files
+    course site OUTDIR [--fast]                the course as a static website (needs the site extra)
 """
 
 import argparse
@@ -93,6 +94,9 @@ def build_parser():
 
     release.register(commands)
     class_progress.register(commands)
+    from course_utils.instructor import site
+
+    site.register(commands)
     return parser
 
 

@@ -207,3 +207,31 @@ def test_course_run_names_the_installed_notebooks(installed):
     links = subprocess.run([Path(python).parent / "course", "links"], cwd=work, env=env, capture_output=True,
                            text=True, timeout=120)
     assert links.returncode == 2 and "clone" in links.stderr  # nothing to rewrite inside site-packages
+
+
+def test_course_site_builds_from_the_wheel(installed):
+    """``course site`` renders with the static files shipped in the wheel (the released 07, no execution)."""
+    pytest.importorskip("myst_nb", reason="the site extra is not installed (pip install 'cnn-course[site]')")
+    python, env, work, wheel = installed
+    with zipfile.ZipFile(wheel) as archive:
+        assert "course_utils/instructor/site/static/course-quiz.js" in archive.namelist()
+    constraints = Path(wheel).parent.parent / "constraints.txt"  # the running environment's versions
+    extra = subprocess.run([python, "-m", "pip", "install", "-q", "-c", str(constraints),
+                            f"cnn-course[site] @ {Path(wheel).resolve().as_uri()}"], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+    if extra.returncode != 0 and re.search(r"No matching distribution|Could not find a version|connection",
+                                           extra.stderr, re.I):
+        pytest.skip(f"the site extra could not be installed from the registry: {extra.stderr.strip()[-300:]}")
+    assert extra.returncode == 0, extra.stderr[-3000:]
+    course = Path(python).parent / "course"
+    _run([course, "release", "site-release"], work, env)
+    result = subprocess.run([course, "site", "site", "07", "--executed", "site-release/notebooks"], cwd=work,
+                            env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0 and "npm" in result.stderr:
+        pytest.skip(f"npm or its registry is unavailable: {result.stderr[-300:]}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    site = work / "site"
+    for name in ("index.html", "07_final_quiz.html", "_static/course-quiz.js", "_static/vendor/mathjax/tex-chtml.js",
+                 "downloads/07_final_quiz.ipynb"):
+        assert (site / name).is_file(), name
+    assert "course-site-quiz-data" in (site / "07_final_quiz.html").read_text(encoding="utf-8")
