@@ -210,9 +210,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 600
 c.Execute.startup_timeout = 120
 
-# Students' progress files and saved models live in the submission's `course_work/` folder: copy them with
-# the submission but never from the source folder into the students' release.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "course_work"]
+# Students' progress files and saved models live in the submission's `course_work/` folder, which nbgrader
+# hands in and collects with the notebook: do not add "course_work" here (collect would drop it). The graded
+# notebooks never write one into source/ or release/ (course_utils.grading.start), so none is handed out.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # The kernels nbgrader starts inherit these settings.
 os.environ.setdefault("COURSE_FAST", "1")  # the notebooks' fast parameters; remove to grade with the full ones
