@@ -5,6 +5,7 @@
     course links [--repo OWNER/NAME] [--ref REF]   rewrite badges and Colab setup cells from links.py
     course release OUTDIR                      student versions of the notebooks, and an answer key
     course progress [PATH ...]                 class summary from students' progress files
+    course hub [DIR]                           a JupyterHub for a class on this machine, with nbgrader
 """
 
 import argparse
@@ -85,8 +86,11 @@ def build_parser():
 
     from course_utils import class_progress, release  # light modules: they import their heavy parts lazily
 
+    from course_utils.instructor import hub
+
     release.register(commands)
     class_progress.register(commands)
+    hub.register(commands)
     return parser
 
 

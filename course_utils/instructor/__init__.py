@@ -1,0 +1,1 @@
+"""Instructor tools: run the course for a class (JupyterHub with nbgrader) and publish it."""
