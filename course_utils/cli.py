@@ -85,7 +85,6 @@ def build_parser():
     links.set_defaults(func=_links)
 
     from course_utils import class_progress, release  # light modules: they import their heavy parts lazily
-
     from course_utils.instructor import hub
 
     release.register(commands)
