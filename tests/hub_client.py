@@ -121,8 +121,10 @@ class Server:
             "kernel": {"name": "python3"}}).json()
         return Kernel(self, session)
 
-    def run_notebook(self, path, timeout=600):
-        """Run every code cell of ``path`` in a fresh kernel, save the outputs; returns (notebook, errors)."""
+    def run_notebook(self, path, timeout=600, on_done=None):
+        """Run every code cell of ``path`` in a fresh kernel, save the outputs; returns (notebook, errors).
+
+        ``on_done()`` is called after the last cell, while the kernel still runs (to measure it)."""
         nb = self.read_notebook(path)
         kernel = self.open_kernel(path)
         errors = []
@@ -134,6 +136,8 @@ class Server:
                 outputs, count = kernel.execute(source, timeout=timeout)
                 cell["outputs"], cell["execution_count"] = outputs, count
                 errors += [o for o in outputs if o["output_type"] == "error"]
+            if on_done:
+                on_done()
         finally:
             kernel.close()
         self.write_notebook(path, nb)
