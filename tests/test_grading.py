@@ -294,3 +294,17 @@ def test_readme_instructor_section_documents_nbgrader():
     for needle in ("course release --nbgrader", "c.Execute.timeout", "COURSE_FAST=1", "course_work/",
                    "autograde", "nbgrader 0.9.6"):
         assert needle in text, needle
+
+
+def test_course_progress_counts_an_nbgrader_submission_under_its_student_folder(tmp_path):
+    from course_utils import class_progress, progress
+
+    for student, login in (("alice", "root"), ("bob", "root")):
+        path = tmp_path / "submitted" / student / "00_start_here" / grading.WORK_FOLDER / "progress.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"format": progress.FORMAT, "version": 2, "student": login}) + "\n")
+        progress.record("exercise", "00_start_here", "n_pixels", student == "alice", path=path)
+    summary = class_progress.summarize([tmp_path / "submitted"])
+    assert {s.student: s.exercises_passed for s in summary.students} == {"alice": 1, "bob": 0}
+    assert any("counted as nbgrader student 'bob'" in note for note in summary.notes)
+    assert class_progress.nbgrader_owner(tmp_path / "progress.json") is None
