@@ -167,7 +167,11 @@ class Kernel:
         while not (idle and replied):
             if time.monotonic() > deadline:
                 raise HubError(f"a cell ran over {timeout} s:\n{code[:300]}")
-            message = json.loads(self.ws.recv())
+            frame = self.ws.recv()
+            if not frame:
+                raise HubError("the kernel's websocket was closed (an idle connection is closed after the server's "
+                               "ping timeout: open a kernel per step)")
+            message = json.loads(frame)
             if message.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = message["msg_type"], message["content"]

@@ -148,12 +148,19 @@ def sh(*command):
 '''
 
 
+def _instructor_kernel(server):
+    """A kernel in the instructor's course folder, with ``sh(...)`` defined."""
+    kernel = server.open_kernel(f"{COURSE}/term.ipynb")  # its working folder: the course folder
+    kernel.run(SHELL)
+    return kernel
+
+
 def _instructor_step(kernel, *command):
     """Run one of the README's commands in the instructor's kernel; returns its seconds."""
     words = ", ".join(repr(word) for word in command)
     if command[0] == "course":  # the course command of the kernel's Python
         words = ", ".join(["sys.executable", "'-m'", "'course_utils'"] + [repr(w) for w in command[1:]])
-    return float(kernel.run(f"print(sh({words}))").strip().split("\n")[-1])
+    return float(kernel.run(f"print(sh({words}))", timeout=1200).strip().split("\n")[-1])
 
 
 @pytest.fixture(scope="module")
@@ -227,41 +234,45 @@ def _run_term(url, hub_ps, record, seen):
     teaching = teacher.start_server()
     timings[f"server start: {INSTRUCTOR}"] = teaching.start_s
     formgrader = teaching.request("GET", "/formgrader").status_code
-    kernel = teaching.open_kernel(f"{COURSE}/term.ipynb")  # its working folder: the course folder
+    kernel = _instructor_kernel(teaching)
     try:
-        kernel.run(SHELL)
         for assignment in ASSIGNMENTS:
             timings[f"generate_assignment {assignment}"] = _instructor_step(
                 kernel, "nbgrader", "generate_assignment", assignment)
             _instructor_step(kernel, "nbgrader", "release_assignment", assignment)
-        formgrader_assignments = teaching.request("GET", "/formgrader/api/assignments").json()
+    finally:
+        kernel.close()
+    formgrader_assignments = teaching.request("GET", "/formgrader/api/assignments").json()
 
-        released, fetched, runs = {}, {}, {}
-        for name, account in students.items():
-            server = account.start_server()
-            seen.update({p.pid: p for p in hub_ps.children(recursive=True)})
-            timings[f"server start: {name}"] = server.start_s
-            memory[f"{name}: server idle"] = _server_memory(hub_ps, name)[0]
-            released[name] = sorted(a["assignment_id"] for a in server.assignments(COURSE)["value"]
-                                    if a["status"] == "released")
-            for assignment in ASSIGNMENTS:
-                server.assignment_action("fetch", COURSE, assignment)
-                path = f"{assignment}/{assignment}.ipynb"
-                fetched[(name, assignment)] = server.exists(path)
-                server.write_notebook(path, _answers(name, assignment, server.read_notebook(path)))
-                ran = time.perf_counter()
+    # the students' part of the term
+    released, fetched, runs = {}, {}, {}
+    for name, account in students.items():
+        server = account.start_server()
+        seen.update({p.pid: p for p in hub_ps.children(recursive=True)})
+        timings[f"server start: {name}"] = server.start_s
+        memory[f"{name}: server idle"] = _server_memory(hub_ps, name)[0]
+        released[name] = sorted(a["assignment_id"] for a in server.assignments(COURSE)["value"]
+                                if a["status"] == "released")
+        for assignment in ASSIGNMENTS:
+            server.assignment_action("fetch", COURSE, assignment)
+            path = f"{assignment}/{assignment}.ipynb"
+            fetched[(name, assignment)] = server.exists(path)
+            server.write_notebook(path, _answers(name, assignment, server.read_notebook(path)))
+            ran = time.perf_counter()
 
-                def measure(name=name):
-                    seen.update({p.pid: p for p in hub_ps.children(recursive=True)})
-                    memory[f"{name}: server + kernel"] = max(memory.get(f"{name}: server + kernel") or 0,
-                                                            _server_memory(hub_ps, name)[1] or 0)
+            def measure(name=name):
+                seen.update({p.pid: p for p in hub_ps.children(recursive=True)})
+                memory[f"{name}: server + kernel"] = max(memory.get(f"{name}: server + kernel") or 0,
+                                                        _server_memory(hub_ps, name)[1] or 0)
 
-                _, errors = server.run_notebook(path, on_done=measure)
-                timings[f"run {assignment}: {name}"] = time.perf_counter() - ran
-                runs[(name, assignment)] = errors
-                server.assignment_action("submit", COURSE, assignment)
-            account.stop_server()
+            _, errors = server.run_notebook(path, on_done=measure)
+            timings[f"run {assignment}: {name}"] = time.perf_counter() - ran
+            runs[(name, assignment)] = errors
+            server.assignment_action("submit", COURSE, assignment)
+        account.stop_server()
 
+    kernel = _instructor_kernel(teaching)  # a new kernel for the grading: an idle websocket is closed meanwhile
+    try:
         for assignment in ASSIGNMENTS:
             _instructor_step(kernel, "nbgrader", "collect", assignment)
             seconds = _instructor_step(kernel, "nbgrader", "autograde", assignment)
