@@ -17,6 +17,7 @@ _SUBMODULES = {
 }
 _SUBMODULES |= {"backbones", "cells", "digit_transfer", "photos", "pretrained", "transfer"}  # notebook 06
 _SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader
+_SUBMODULES |= {"instructor"}  # instructor tools (course hub, release check)
 
 # Top-level shortcuts: name -> submodule that defines it.
 _SHORTCUTS = {
