@@ -248,6 +248,9 @@ graded work; each submission keeps its progress file and saved models in its own
     nbgrader autograde 01_convolution_by_hand
     nbgrader export                                       # grades.csv
     course progress submitted/                            # what the students tried, exercise by exercise
+    course progress autograded/                           # the same with autograde's checks, per nbgrader student id
+
+On one machine, `course hub` runs all of this on a JupyterHub (see the course's README).
 
 `nbgrader_config.py` holds what autograde needs: the cell timeout (`c.Execute.timeout`, 600 s), fast
 parameters (`COURSE_FAST=1`), no downloads (`COURSE_OFFLINE=1`), the offline data folder (`COURSE_DATA_DIR`).
