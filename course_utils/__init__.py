@@ -17,7 +17,7 @@ _SUBMODULES = {
 }
 _SUBMODULES |= {"backbones", "cells", "digit_transfer", "photos", "pretrained", "transfer"}  # notebook 06
 _SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader
-_SUBMODULES |= {"instructor"}  # tools for instructors (course site)
+_SUBMODULES |= {"instructor"}  # instructor tools (course hub, course site, release check)
 
 # Top-level shortcuts: name -> submodule that defines it.
 _SHORTCUTS = {

@@ -3,7 +3,9 @@
 ``summarize(paths)`` reads progress files, or folders searched recursively for ``*.json`` (format in
 ``progress``; files of either version), and returns a ``ClassSummary``; ``format_summary`` prints it and
 ``plot_summary`` draws it. Several files of one student (a laptop and Colab, two downloads of one file) are
-merged, each record counted once (``progress.merge``), and the notes say which files were merged. Definitions:
+merged, each record counted once (``progress.merge``), and the notes say which files were merged. A file in an
+nbgrader course folder (``submitted|autograded|feedback/<student>/<assignment>/course_work/progress.json``)
+belongs to the nbgrader student id of its folder, whatever login its header names. Definitions:
 
 - an exercise is *attempted* by a student who has a record other than ``not_attempted`` for it, and *passed*
   when one of those records is correct; pass rate = passed / attempted;
@@ -86,6 +88,16 @@ def find_progress_files(paths):
     return unique, missing
 
 
+def nbgrader_owner(path):
+    """The ``<student>`` of ``.../<submitted|autograded|feedback>/<student>/<assignment>/course_work/<file>``."""
+    from course_utils.grading import STUDENT_FOLDERS, WORK_FOLDER
+
+    parts = Path(path).parts
+    if len(parts) >= 5 and parts[-2] == WORK_FOLDER and parts[-5] in STUDENT_FOLDERS:
+        return parts[-4]
+    return None
+
+
 def _by_student(files):
     """``(students, unreadable, notes)``: each student's records from all their files, each record counted once."""
     found, unreadable, notes = {}, [], []
@@ -98,7 +110,11 @@ def _by_student(files):
         if data["skipped"]:
             notes.append(f"{path}: {len(data['skipped'])} damaged or malformed line(s) skipped "
                          f"({'; '.join(data['skipped'][:3])}{' ...' if len(data['skipped']) > 3 else ''})")
-        found.setdefault(data["student"] or path.stem, []).append((path, data["records"]))
+        owner = nbgrader_owner(path)
+        if owner and data["student"] and owner != data["student"]:
+            notes.append(f"{path}: counted as nbgrader student {owner!r} (its folder); the file names "
+                         f"{data['student']!r}")
+        found.setdefault(owner or data["student"] or path.stem, []).append((path, data["records"]))
     students = {}
     for student, parts in found.items():
         records, duplicates = progress.merge(records for _, records in parts)

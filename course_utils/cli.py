@@ -3,9 +3,11 @@
     course doctor                              check this machine and print fixes
     course run [--fast] [NOTEBOOK ...] [--out DIR] [--notebooks DIR]   execute notebooks headless, print a table
     course links [--repo OWNER/NAME] [--ref REF]   rewrite badges and Colab setup cells from links.py
+    course links --check-release               which links break until the version's tag exists
     course release OUTDIR                      student versions of the notebooks, and an answer key
     course progress [PATH ...]                 class summary from students' progress files
     course site OUTDIR [--fast]                the course as a static website (needs the site extra)
+    course hub [DIR]                           a JupyterHub for a class on this machine, with nbgrader
 """
 
 import argparse
@@ -43,10 +45,14 @@ def _run(args):
 def _links(args):
     from course_utils import links
 
-    if not (links.ROOT / "pyproject.toml").is_file():
+    if not (links.ROOT / "pyproject.toml").is_file():  # also for --check-release: it reads the clone
         print("course links rewrites the badges in a clone of the repository; this course is installed as a "
               "package. Run it from a clone (python -m pip install -e .).", file=sys.stderr)
         return 2
+    if args.check_release:
+        from course_utils.instructor import release_check
+
+        return release_check.main()
     if args.repo or args.ref:
         try:
             links.set_home(repo=args.repo, ref=args.ref)
@@ -88,15 +94,17 @@ def build_parser():
     links = commands.add_parser("links", help="rewrite badges and Colab setup cells from links.py (in a clone)")
     links.add_argument("--repo", metavar="OWNER/NAME", help="move the course to github.com/OWNER/NAME")
     links.add_argument("--ref", metavar="REF", help="the git tag or commit that badges and Colab installs use")
+    links.add_argument("--check-release", action="store_true",
+                       help="before tagging: which links break until the tag exists (local tags, no network)")
     links.set_defaults(func=_links)
 
     from course_utils import class_progress, release  # light modules: they import their heavy parts lazily
+    from course_utils.instructor import hub, site
 
     release.register(commands)
     class_progress.register(commands)
-    from course_utils.instructor import site
-
     site.register(commands)
+    hub.register(commands)
     return parser
 
 

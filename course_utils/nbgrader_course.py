@@ -210,9 +210,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 600
 c.Execute.startup_timeout = 120
 
-# Students' progress files and saved models live in the submission's `course_work/` folder: copy them with
-# the submission but never from the source folder into the students' release.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "course_work"]
+# Students' progress files and saved models live in the submission's `course_work/` folder, which nbgrader
+# hands in and collects with the notebook: do not add "course_work" here (collect would drop it). The graded
+# notebooks never write one into source/ or release/ (course_utils.grading.start), so none is handed out.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # The kernels nbgrader starts inherit these settings.
 os.environ.setdefault("COURSE_FAST", "1")  # the notebooks' fast parameters; remove to grade with the full ones
@@ -247,6 +248,9 @@ graded work; each submission keeps its progress file and saved models in its own
     nbgrader autograde 01_convolution_by_hand
     nbgrader export                                       # grades.csv
     course progress submitted/                            # what the students tried, exercise by exercise
+    course progress autograded/                           # the same with autograde's checks, per nbgrader student id
+
+On one machine, `course hub` runs all of this on a JupyterHub (see the course's README).
 
 `nbgrader_config.py` holds what autograde needs: the cell timeout (`c.Execute.timeout`, 600 s), fast
 parameters (`COURSE_FAST=1`), no downloads (`COURSE_OFFLINE=1`), the offline data folder (`COURSE_DATA_DIR`).

@@ -5,11 +5,13 @@ line per record, oldest first::
 
     {"format": "cnn-course-progress", "version": 2, "student": "alice", "created": "2026-11-23T10:00:00.000+00:00"}
     {"id": "5c0f...", "kind": "exercise", "notebook": "01_convolution_by_hand", "item": "conv_loop",
-     "correct": true, "status": "correct", "detail": "...", "time": "2026-11-23T10:00:00.123+00:00"}
+     "correct": true, "status": "correct", "detail": "...", "time": "2026-11-23T10:00:00.123+00:00",
+     "student": "alice"}
 
 ``kind`` is ``"exercise"`` or ``"quiz"``; ``status`` a short word (``correct``, ``wrong``, ``not_attempted``,
 ``error``, ``timeout`` ...); ``id`` a random uuid4, so that merged copies of a file never count a record twice
-(``merge``). Records are only appended, so a class summary sees attempts as well as the final state. The file
+(``merge``); ``student`` who made the record (``COURSE_STUDENT``, else ``JUPYTERHUB_USER``, else the OS
+login; nbgrader's autograde sets the submission's student id, see ``grading.start``). Records are only appended, so a class summary sees attempts as well as the final state. The file
 keeps the ``.json`` name of the previous version, so instructions, settings and collected folders stay valid.
 
 Why this design (several kernels of one student write at once; JupyterHub homes are often on NFS):
@@ -61,9 +63,11 @@ def _now():
 
 
 def _default_student():
-    name = os.environ.get("COURSE_STUDENT", "").strip()
-    if name:
-        return name
+    """``COURSE_STUDENT``, else the JupyterHub user this server belongs to, else the OS login."""
+    for variable in ("COURSE_STUDENT", "JUPYTERHUB_USER"):  # on a hub, many students may share one OS user
+        name = os.environ.get(variable, "").strip()
+        if name:
+            return name
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name on some hosted kernels
@@ -368,9 +372,10 @@ def _append(path, line):
 
 
 def new_record(kind, notebook, item, correct, status=None, detail=""):
-    """One record (a dict, as written to the file), with a fresh id and the current time."""
+    """One record (a dict, as written to the file), with a fresh id, the current time and who made it."""
     return {"id": uuid.uuid4().hex, "kind": kind, "notebook": notebook, "item": item, "correct": bool(correct),
-            "status": status or ("correct" if correct else "wrong"), "detail": str(detail)[:500], "time": _now()}
+            "status": status or ("correct" if correct else "wrong"), "detail": str(detail)[:500], "time": _now(),
+            "student": _default_student()}
 
 
 def record(kind, notebook, item, correct, status=None, detail="", path=None):

@@ -24,15 +24,22 @@ ROOT = Path(__file__).resolve().parent.parent
 NBGRADER = "nbgrader==0.9.6"  # the nbgrader version the course is tested with (tests/test_nbgrader.py)
 NBGRADER_SCRIPTS = ("alembic",)  # commands nbgrader runs by name
 IPYWIDGETS_COLAB = "ipywidgets==7.7.1"  # the version Colab ships (tests/test_quiz_ipywidgets7.py)
+# The class on JupyterHub (tests/test_hub.py, `course hub`): the hub, its authenticator and nbgrader together.
+HUB = ("jupyterhub==6.1.1", "jupyterhub-nativeauthenticator==1.3.0", NBGRADER)
+HUB_SCRIPTS = ("alembic", "jupyterhub")  # commands the hub and nbgrader run by name
 
 
 def python_with(requirement, scripts=()):
     """The path of a Python that has ``requirement`` installed (skips the calling test if it cannot be made).
 
+    ``requirement``: one requirement string, or several (a tuple) installed together in one environment.
+
     ``scripts``: packages whose commands the requirement runs by name (nbgrader runs ``alembic``); they are
     installed into the environment itself, so that its ``bin`` folder has the commands even when this Python
     already has the package.
     """
+    requirements = [requirement] if isinstance(requirement, str) else list(requirement)
+    requirement = " ".join(requirements)
     folder = ROOT / "build" / "side-venvs" / re.sub(r"[^A-Za-z0-9.]+", "-", requirement)
     python = folder / "bin" / "python"
     ready = folder / ".installed"
@@ -44,7 +51,7 @@ def python_with(requirement, scripts=()):
     if made.returncode != 0:
         pytest.skip(f"could not create a virtual environment: {made.stderr.strip()[-300:]}")
     see_running_environment(python)
-    commands = [[requirement]] + ([["--no-deps", "--ignore-installed", *scripts]] if scripts else [])
+    commands = [requirements] + ([["--no-deps", "--ignore-installed", *scripts]] if scripts else [])
     for arguments in commands:
         try:
             installed = subprocess.run([str(python), "-m", "pip", "install", "-q", *arguments],

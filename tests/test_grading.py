@@ -55,6 +55,47 @@ def test_graded_work_keeps_progress_and_models_in_the_submission_folder(graded_m
     assert not (graded_mode / "shared" / "progress.json").exists()
 
 
+def _course_folder(tmp_path, *parts):
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "nbgrader_config.py").write_text("c = get_config()\n")
+    folder = tmp_path.joinpath("course", *parts)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.mark.parametrize("stage", grading.STUDENT_FOLDERS)
+def test_graded_work_in_a_submission_is_recorded_under_its_nbgrader_student_id(stage, monkeypatch, tmp_path):
+    from course_utils import progress
+
+    folder = _course_folder(tmp_path, stage, "bob", "00_start_here")
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv(grading.GRADED_ENV, "0")
+    monkeypatch.setenv("COURSE_STUDENT", "grader")  # the grader's own setting does not win
+    grading.start("00_start_here")
+    exercises.load("00_start_here").n_pixels.check(784)
+    data = progress.load(folder / grading.WORK_FOLDER / "progress.json")
+    assert data["student"] == "bob" and data["records"][-1]["student"] == "bob"
+
+
+@pytest.mark.parametrize("stage", grading.INSTRUCTOR_FOLDERS)
+def test_the_instructors_source_and_release_copies_never_get_a_course_work_folder(stage, monkeypatch, tmp_path):
+    from course_utils import paths
+
+    folder = _course_folder(tmp_path, stage, "00_start_here")
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv(grading.GRADED_ENV, "0")
+    grading.start("00_start_here")
+    exercises.load("00_start_here").n_pixels.check(784)
+    assert not (folder / grading.WORK_FOLDER).exists()
+    assert folder not in paths.progress_file().parents
+
+
+def test_a_folder_named_like_nbgrader_outside_a_course_folder_is_a_plain_submission(monkeypatch, tmp_path):
+    folder = tmp_path / "submitted" / "bob" / "00_start_here"
+    folder.mkdir(parents=True)
+    assert grading.nbgrader_student(folder) is None and not grading.instructor_copy(tmp_path / "release" / "x")
+
+
 def test_grade_raises_assertion_error_with_the_message_check_shows(graded_mode, capsys):
     ex = exercises.load("00_start_here")
     shown = ex.n_pixels.check(28 + 28)
@@ -209,7 +250,7 @@ def test_config_holds_what_autograde_needs():
     config = namespace["c"]
     assert config.values["Execute.timeout"] >= 600
     assert config.values["ClearSolutions.code_stub"] == {"python": "# YOUR CODE HERE"}
-    assert "course_work" in config.values["CourseDirectory.ignore"]
+    assert "course_work" not in config.values["CourseDirectory.ignore"]  # collect would drop the students' work
     assert "COURSE_DATA_DIR" in nbgrader_course.config_text(None)  # a commented example
 
 
@@ -253,3 +294,17 @@ def test_readme_instructor_section_documents_nbgrader():
     for needle in ("course release --nbgrader", "c.Execute.timeout", "COURSE_FAST=1", "course_work/",
                    "autograde", "nbgrader 0.9.6"):
         assert needle in text, needle
+
+
+def test_course_progress_counts_an_nbgrader_submission_under_its_student_folder(tmp_path):
+    from course_utils import class_progress, progress
+
+    for student, login in (("alice", "root"), ("bob", "root")):
+        path = tmp_path / "submitted" / student / "00_start_here" / grading.WORK_FOLDER / "progress.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"format": progress.FORMAT, "version": 2, "student": login}) + "\n")
+        progress.record("exercise", "00_start_here", "n_pixels", student == "alice", path=path)
+    summary = class_progress.summarize([tmp_path / "submitted"])
+    assert {s.student: s.exercises_passed for s in summary.students} == {"alice": 1, "bob": 0}
+    assert any("counted as nbgrader student 'bob'" in note for note in summary.notes)
+    assert class_progress.nbgrader_owner(tmp_path / "progress.json") is None

@@ -1,5 +1,7 @@
 """nbgrader end to end, as a class on JupyterHub uses it: `course release --nbgrader`, then nbgrader 0.9's
-generate_assignment -> validate -> autograde -> export for three synthetic students on notebooks 00 and 01.
+generate_assignment -> validate -> release_assignment -> (each student) fetch_assignment, work, submit ->
+collect -> autograde -> export for three synthetic students on notebooks 00 and 01, through a local exchange
+folder (tests/test_hub.py does the same through a running JupyterHub).
 
 - alice solves everything (the reference solutions, typed in): full marks;
 - bob hands in the released notebooks untouched: zero, and his notebooks still run (errors only in test cells);
@@ -24,6 +26,7 @@ from course_utils import cli, exercises, grading, progress
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "build" / "nbgrader"
+COURSE_ID = "cnn-course"
 ASSIGNMENTS = ["00_start_here", "01_convolution_by_hand"]
 STUDENTS = ["alice", "bob", "carol"]
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -47,10 +50,10 @@ EXPECTED = {  # (score, max score)
 }
 
 
-def _nbgrader(*args, env):
+def _nbgrader(*args, env, cwd=COURSE):
     python = python_with(NBGRADER, scripts=NBGRADER_SCRIPTS)
     env = {**env, "PATH": f"{python.parent}{os.pathsep}{env.get('PATH', '')}"}  # nbgrader calls `alembic` by name
-    done = subprocess.run([str(python), "-m", "nbgrader", *args], cwd=COURSE, env=env, capture_output=True,
+    done = subprocess.run([str(python), "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=900, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout + done.stderr
@@ -69,8 +72,23 @@ def _fill(source, code):
     return "\n".join(lines)
 
 
-def _submission(student, assignment):
-    released = nbformat.read(COURSE / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+def _exchange(exchange):
+    return ["--course", COURSE_ID, f"--Exchange.root={exchange}"]
+
+
+def _work(student, assignment, home):
+    """What a student's kernel leaves in ``course_work/``: progress (under the login, not the nbgrader id) and a model."""
+    if student == "bob":  # bob never ran anything
+        return
+    work = home / assignment / grading.WORK_FOLDER
+    (work / "models").mkdir(parents=True, exist_ok=True)
+    (work / "models" / "mine.keras").write_bytes(b"a saved model")
+    item = "normalize" if assignment == "00_start_here" else "n_params"
+    progress.record("exercise", assignment, item, student == "alice", path=work / "progress.json")
+
+
+def _submission(student, assignment, home):
+    released = nbformat.read(home / assignment / f"{assignment}.ipynb", as_version=4)
     source = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     solutions = {_grade_id(c): c.source for c in source.cells if _grade_id(c)}
     for cell in released.cells:
@@ -82,9 +100,7 @@ def _submission(student, assignment):
                                     if not any(marker in line for marker in MARKERS))
         elif student == "carol" and grade_id in CAROL[assignment]:
             cell.source = _fill(cell.source, CAROL[assignment][grade_id])
-    folder = COURSE / "submitted" / student / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(released, folder / f"{assignment}.ipynb")
+    nbformat.write(released, home / assignment / f"{assignment}.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -102,17 +118,24 @@ def graded(tmp_path_factory):
     for assignment in ASSIGNMENTS:
         _nbgrader("generate_assignment", assignment, "--force", env=env)
     validated = _nbgrader("validate", f"release/{ASSIGNMENTS[0]}/{ASSIGNMENTS[0]}.ipynb", env=env)
-    shutil.rmtree(COURSE / "release" / ASSIGNMENTS[0] / "course_work", ignore_errors=True)
-    for student in STUDENTS:
-        for assignment in ASSIGNMENTS:
-            _submission(student, assignment)
+    exchange = tmp_path_factory.mktemp("exchange")
     for assignment in ASSIGNMENTS:
+        _nbgrader("release_assignment", assignment, *_exchange(exchange), env=env)
+    for student in STUDENTS:
+        home = tmp_path_factory.mktemp(student)
+        for assignment in ASSIGNMENTS:
+            _nbgrader("fetch_assignment", assignment, *_exchange(exchange), env=env, cwd=home)
+            _submission(student, assignment, home)
+            _work(student, assignment, home)
+            _nbgrader("submit", assignment, *_exchange(exchange), f"--student={student}", env=env, cwd=home)
+    for assignment in ASSIGNMENTS:
+        _nbgrader("collect", assignment, *_exchange(exchange), env=env)
         _nbgrader("autograde", assignment, "--force", env=env)
     _nbgrader("export", env=env)
     with open(COURSE / "grades.csv", newline="", encoding="utf-8") as handle:
         grades = {(row["student_id"], row["assignment"]): (float(row["score"]), float(row["max_score"]))
                   for row in csv.DictReader(handle)}
-    return grades, validated, shared
+    return grades, validated, shared, exchange
 
 
 def _autograded(student, assignment):
@@ -125,13 +148,13 @@ def _errors(cell):
 
 @pytest.mark.parametrize("student", STUDENTS)
 def test_export_gives_each_student_exactly_the_expected_scores(graded, student):
-    grades, _, _ = graded
+    grades, *_ = graded
     for assignment, (score, max_score) in EXPECTED[student].items():
         assert grades[(student, assignment)] == (score, max_score), (student, assignment)
 
 
 def test_validate_fails_an_unsolved_notebook_on_its_two_test_cells(graded):
-    _, validated, _ = graded
+    _, validated, *_ = graded
     assert "VALIDATION FAILED ON 2 CELL(S)" in validated
     assert "Not attempted yet" in validated
 
@@ -156,7 +179,7 @@ def test_a_failing_test_cell_shows_the_message_check_shows(graded):
 
 
 def test_each_submission_keeps_its_own_progress_file(graded):
-    _, _, shared = graded
+    _, _, shared, _ = graded
     assert not (shared / "progress.json").exists()
     statuses = {}
     for student in STUDENTS:
@@ -166,3 +189,37 @@ def test_each_submission_keeps_its_own_progress_file(graded):
     assert statuses["alice"] == {"normalize": "correct", "n_pixels": "correct"}
     assert statuses["bob"] == {"normalize": "not_attempted", "n_pixels": "not_attempted"}
     assert statuses["carol"]["normalize"] == "correct" and statuses["carol"]["n_pixels"] != "correct"
+
+
+def test_the_release_hands_out_no_course_work_folder(graded):
+    *_, exchange = graded
+    assert (exchange / COURSE_ID / "outbound" / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.ipynb").is_file()
+    for top in (COURSE / "source", COURSE / "release", exchange / COURSE_ID / "outbound"):
+        assert not list(top.rglob(grading.WORK_FOLDER)), top  # validate ran the release: its work went elsewhere
+
+
+def test_collect_keeps_each_students_progress_and_saved_models(graded):
+    for student in ("alice", "carol"):
+        for assignment in ASSIGNMENTS:
+            work = COURSE / "submitted" / student / assignment / grading.WORK_FOLDER
+            assert (work / "models" / "mine.keras").read_bytes() == b"a saved model"
+            assert progress.load(work / "progress.json")["records"], (student, assignment)
+    assert not (COURSE / "submitted" / "bob" / ASSIGNMENTS[0] / grading.WORK_FOLDER).exists()
+
+
+def test_autograde_records_carry_the_nbgrader_student_id(graded):
+    for student in STUDENTS:
+        path = COURSE / "autograded" / student / "01_convolution_by_hand" / grading.WORK_FOLDER / "progress.json"
+        records = progress.load(path)["records"]  # autograde's checks come last: one per exercise of 01
+        assert len(records) >= 5 and {r["student"] for r in records[-5:]} == {student}
+
+
+def test_course_progress_shows_each_student_under_their_own_name(graded):
+    from course_utils import class_progress
+
+    for folder in ("submitted", "autograded"):
+        summary = class_progress.summarize([COURSE / folder])
+        assert [s.student for s in summary.students] == (STUDENTS if folder == "autograded" else ["alice", "carol"])
+    summary = class_progress.summarize([COURSE / "autograded"])
+    passed = {s.student: s.exercises_passed for s in summary.students}
+    assert passed == {"alice": 7, "bob": 0, "carol": 3}

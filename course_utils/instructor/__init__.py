@@ -1,1 +1,1 @@
-"""Tools for the people who teach or publish the course (not imported by notebooks)."""
+"""Instructor tools: run the course for a class (JupyterHub with nbgrader) and publish it (website, release check)."""
