@@ -27,7 +27,8 @@ def _close(a, b, rtol=1e-4, atol=1e-5):
 
 
 def _randomise(model, seed):
-    """Fixed, non-trivial weights: BatchNorm gamma near 1, positive variances, everything else N(0, 0.4)."""
+    """Fixed, non-trivial weights: BatchNorm gamma near 1, positive variances, kernels N(0, 1 / fan-in) (no saturated
+    softmax), everything else N(0, 0.4)."""
     rng = np.random.default_rng(seed)
     weights = []
     for w in model.weights:
@@ -36,6 +37,8 @@ def _randomise(model, seed):
             weights.append(rng.uniform(0.5, 2.0, w.shape))
         elif "gamma" in path:
             weights.append(rng.uniform(0.7, 1.3, w.shape))
+        elif len(w.shape) >= 2:
+            weights.append(rng.normal(0.0, 1.0 / np.sqrt(np.prod(w.shape[:-1])), w.shape))
         else:
             weights.append(rng.normal(0.0, 0.4, w.shape))
     model.set_weights([np.asarray(v, dtype=w.dtype) for v, w in zip(weights, model.weights, strict=True)])
@@ -173,16 +176,24 @@ def _models_04():
     return [*_test_models(), odd, branched]
 
 
+def _restore(models, saved):
+    """Put back the weights (BatchNorm statistics too) an answer may have changed, e.g. by training=True."""
+    for model, weights in zip(models, saved, strict=True):
+        model.set_weights(weights)
+
+
 class FeatureProbe(_Probe):
     """``build_feature_extractor(model)`` on four models (two branches, BatchNorm, Dropout, odd sizes): the
     extractor's outputs on batches of 1 and 3, called twice."""
 
     def __init__(self, exercise):
         self.models = _models_04()
+        self.saved = [model.get_weights() for model in self.models]
 
     def behaviour(self, answer):
         import keras
 
+        _restore(self.models, self.saved)
         result = []
         for model in self.models:
             made = _call(answer, model)
@@ -213,8 +224,10 @@ class SaliencyProbe(_Probe):
 
     def __init__(self, exercise):
         self.models = _models_04()
+        self.saved = [model.get_weights() for model in self.models]
 
     def behaviour(self, answer):
+        _restore(self.models, self.saved)
         result = []
         for model in self.models:
             rng = np.random.default_rng(5)

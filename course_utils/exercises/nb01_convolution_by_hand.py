@@ -61,6 +61,7 @@ def conv_output_size_cases(rng):
     for _ in range(6):
         k = int(rng.integers(1, 8))
         yield case(int(rng.integers(k, 100)), k, int(rng.integers(1, 5)), int(rng.integers(0, 4)))
+    yield case(28, 3, note="the default stride (1) and padding (0)")  # found by tests/test_mutation.py
 
 
 # --------------------------------------------------------------------------- 3. stride and padding
@@ -90,6 +91,7 @@ def conv2d_strided_cases(rng):
     yield case(np.ones((5, 5)), np.ones((3, 3)), 1, 1, note="all ones: the border sees the padding zeros")
     yield case(rng.normal(size=(7, 5)), rng.normal(size=(3, 3)), 2, 1, note="odd sizes, stride 2, padding 1")
     yield case(rng.normal(size=(6, 8)), rng.normal(size=(4, 2)), 2, 2, note="even sizes, a 4x2 kernel, padding 2")
+    yield case(rng.normal(size=(6, 5)), rng.normal(size=(3, 3)), note="the default stride (1) and padding (0)")
 
 
 # --------------------------------------------------------------------------- 4. a horizontal-edge kernel

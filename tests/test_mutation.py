@@ -1,0 +1,144 @@
+"""Mutation testing of every checker: each exercise's checker must reject every automatically made wrong variant of
+its reference (``course_utils.exercises.mutation``) that behaves differently from the reference on broad inputs
+(``course_utils.exercises.mutation_probes``). A mutant the checker accepts is either declared ``Equivalent`` in the
+exercise's catalogue, with the reason, or a failure here. The report table is written to
+``build/mutation-report.md`` and printed.
+
+Mutants per exercise are capped (``MUTATION_LIMIT``, every operator represented; ``COURSE_MUTATION_LIMIT=all`` runs
+every mutant). 03's ``trained_model`` is not retrained per mutant: one reference model is trained once (about 10 s)
+and its mutants wrap it (untrained copy, classes rolled, inputs inverted, rescaled or shifted, logits out), i.e. the
+checker's input is mutated, since a training recipe's mutants would cost a training run each and mostly differ only
+in how well they train.
+"""
+
+import os
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from course_utils.exercises import available, load
+
+pytestmark = pytest.mark.mutation
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "build" / "mutation-report.md"
+EXERCISES = [exercise for notebook in available() for exercise in load(notebook)]
+KERAS_LIMIT, NUMPY_LIMIT = 24, 80
+SLOW = {"augmentation": 16, "residual_block": 30, "build_classifier": 16, "prepare_fine_tuning": 12,
+        "predict_photo": 16}
+
+#: Exercises whose survivors need a change of the checker's logic (not more cases), owned by the task editing that
+#: notebook (issue 15's review tables). Their test is an expected failure (strict: it fails once they are fixed,
+#: so that the entry is removed); the survivors are listed in the report all the same.
+OPEN = {
+    "residual_block": "05: the probe zeroes the 3x3 kernels, so ReLU dropped, moved before the addition or "
+                      "swapped for ELU, LayerNormalization for BatchNorm, 2x2/4x4 kernels and the default stride "
+                      "are never seen (issue 15, 05 table)",
+    "build_classifier": "06: the base's variables frozen instead of the base pass; the moving statistics then "
+                        "change in fit (issue 15, 06 table)",
+    "prepare_fine_tuning": "06: the BatchNorm layers' variables frozen instead of the layers pass (issue 15, 06 table)",
+}
+
+RESULTS = {}
+
+
+def _limit(exercise):
+    setting = os.environ.get("COURSE_MUTATION_LIMIT", "")
+    if setting == "all":
+        return None
+    if setting.isdigit():
+        return int(setting)
+    if exercise.id in SLOW:
+        return SLOW[exercise.id]
+    keras_based = exercise.kind in ("model", "trained model") or exercise.id in ("feature_extractor", "saliency")
+    return KERAS_LIMIT if keras_based else NUMPY_LIMIT
+
+
+def _name(exercise):
+    return f"{exercise.notebook[:2]}.{exercise.id}"
+
+
+def _params():
+    for exercise in EXERCISES:
+        marks = [pytest.mark.xfail(reason=OPEN[exercise.id], strict=True)] if exercise.id in OPEN else []
+        yield pytest.param(exercise, id=_name(exercise), marks=marks)
+
+
+@pytest.mark.parametrize("exercise", list(_params()))
+def test_checker_rejects_every_mutant_that_behaves_differently(exercise):
+    from course_utils.exercises.mutation_probes import examine
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results, generated, stale = examine(exercise, _limit(exercise))
+    RESULTS[_name(exercise)] = (results, generated, time.perf_counter() - start)
+    survivors = [f"{mutant.id}  [{why}]" for mutant, fate, why in results if fate == "survivor"]
+    assert not stale, f"{_name(exercise)} declares Equivalent mutants that no longer exist: {stale}"
+    assert not survivors, (f"{_name(exercise)}: the checker accepts {len(survivors)} mutant(s) that behave "
+                           f"differently from the reference:\n  " + "\n  ".join(survivors))
+
+
+def report_table(results):
+    """The Markdown report: one row per exercise, then every survivor, equivalent and strict rejection."""
+    lines = ["# Mutation report", "",
+             "| exercise | mutants made | tested | killed | same behaviour | declared equivalent | survivors | "
+             "rejected but same | seconds |", "|---|---|---|---|---|---|---|---|---|"]
+    notes = []
+    totals = Counter()
+    for name, (rows, generated, seconds) in results.items():
+        fates = Counter(fate for _, fate, _ in rows)
+        totals.update(fates)
+        totals["generated"] += generated
+        totals["tested"] += len(rows)
+        lines.append(f"| {name} | {generated} | {len(rows)} | {fates['killed']} | {fates['same']} | "
+                     f"{fates['equivalent']} | {fates['survivor']} | {fates['strict']} | {seconds:.1f} |")
+        notes += [f"- {name} **{fate}** `{mutant.id}`: {why}" for mutant, fate, why in rows
+                  if fate in ("survivor", "equivalent")]
+    lines.append(f"| **all** | {totals['generated']} | {totals['tested']} | {totals['killed']} | {totals['same']} | "
+                 f"{totals['equivalent']} | {totals['survivor']} | {totals['strict']} | |")
+    lines += ["", "*same behaviour*: accepted, and indistinguishable from the reference on every probe input. "
+              "*rejected but same*: the checker rejects a mutant that behaves like the reference on the probe "
+              "inputs (stricter than needed, or the probe misses the difference).", ""]
+    return "\n".join(lines + (["## Survivors and declared equivalents", "", *notes] if notes else []))
+
+
+def test_zz_write_the_mutation_report():
+    """Runs after the per-exercise tests (file order): writes and prints the table."""
+    if not RESULTS:
+        pytest.skip("no exercise was examined in this run")
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    text = report_table(RESULTS)
+    REPORT.write_text(text + "\n", encoding="utf-8")
+    print("\n" + text)
+
+
+# --- the engine itself, on small functions --------------------------------------------------------------------
+
+def _scale(images, factor=255):
+    import numpy as np
+
+    return np.asarray(images, dtype=float) / factor
+
+
+def test_function_mutants_cover_the_operators_and_compile():
+    from course_utils.exercises.mutation import function_mutants
+
+    mutants = function_mutants(_scale)
+    ids = [m.id for m in mutants]
+    assert "arith: np.asarray(images, dtype=float) / factor -> np.asarray(images, dtype=float) * factor" in ids
+    assert any(i.startswith("keyword:") for i in ids) and any(i.startswith("constant: 255") for i in ids)
+    assert len(ids) == len(set(ids)) and all(m.error is None for m in mutants)
+    by_id = {m.id: m.answer for m in mutants}
+    assert float(by_id["constant: 255 -> 256"]([255])[0]) == 255 / 256
+
+
+def test_an_equivalent_needs_a_reason():
+    from course_utils.exercises import Equivalent
+
+    with pytest.raises(ValueError):
+        Equivalent("arith: a -> b", why="same")
+    assert Equivalent("arith: a -> b", why="both sides are zero here").why
