@@ -173,7 +173,8 @@ def _call_sites(node):
         yield "unwrap", node, node.args[0]
     for index, keyword in enumerate(node.keywords):
         if keyword.arg is not None:
-            yield "keyword", node, ast.Call(node.func, node.args, node.keywords[:index] + node.keywords[index + 1:])
+            named = f"{_short(node.func, 36)}(..., {keyword.arg}={_short(keyword.value, 24)})"
+            yield "keyword", named, ast.Call(node.func, node.args, node.keywords[:index] + node.keywords[index + 1:])
     if _call_name(node) == "range" and node.args:
         last = node.args[-1] if len(node.args) == 1 else node.args[1]
         if not _is_number(last):
@@ -253,7 +254,7 @@ def function_mutants(function):
     found = [(p, f, i, n) for p, f, i, n in finder.found if not _is_type_hint_or_import(p, f)
              and not (p is definition and f == "args") and not isinstance(n, ast.arguments)]
     result, seen = [], {ast.unparse(tree)}
-    for number, (parent, field, index, node) in enumerate(found):
+    for parent, field, index, node in found:
         for operator, before, replacement in _sites(node, params):
             if operator == "unwrap" and field == "func":
                 continue  # a layer's constructor: unwrapping the call that uses it is the mutation
@@ -265,7 +266,7 @@ def function_mutants(function):
             if text in seen:
                 continue
             seen.add(text)
-            after = "(dropped)" if replacement is None else _short(
+            after = "(dropped)" if replacement is None or operator == "keyword" else _short(
                 replacement[0] if isinstance(replacement, list) else replacement)
             ident = f"{operator}: {_short(before)} -> {after}"
             try:
