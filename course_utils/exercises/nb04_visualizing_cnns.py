@@ -93,7 +93,7 @@ def _test_models():
         outputs = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(hidden))
         _MODELS["models"] = [sequential, keras.Model(inputs, outputs, name="check_functional")]
         # Dropout makes training mode visible: a saliency computed with training=True differs (tests/test_mutation.py)
-        dropout = keras.Sequential([keras.Input(shape=(7, 7, 1)), keras.layers.Conv2D(3, 3, name="conv"),
+        dropout = keras.Sequential([keras.Input(shape=(7, 7, 3)), keras.layers.Conv2D(3, 3, name="conv"),
                                     keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(2)],
                                    name="check_dropout")
         _MODELS["models"].append(dropout)
