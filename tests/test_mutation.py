@@ -88,9 +88,14 @@ def test_checker_rejects_every_mutant_that_behaves_differently(exercise):
     RESULTS[_name(exercise)] = (results, generated, time.perf_counter() - start, time.process_time() - cpu,
                                 len(FIXED.get(exercise.id, [])))
     survivors = [f"{mutant.id}  [{why}]" for mutant, fate, why in results if fate == "survivor"]
+    undeclared = [mutant.id for mutant, fate, _ in results if fate == "same"]
     assert not stale, f"{_name(exercise)} declares Equivalent mutants that no longer exist: {stale}"
     assert not survivors, (f"{_name(exercise)}: the checker accepts {len(survivors)} mutant(s) that behave "
                            f"differently from the reference:\n  " + "\n  ".join(survivors))
+    assert not undeclared, (f"{_name(exercise)}: the checker accepts {len(undeclared)} mutant(s) that behave like the "
+                            f"reference on every probe input. Check each: declare it Equivalent(id, why=...) in the "
+                            f"exercise's catalogue if it is right, else add the input that tells it apart:\n  "
+                            + "\n  ".join(undeclared))
 
 
 def report_table(results):
@@ -98,7 +103,7 @@ def report_table(results):
     from course_utils.exercises.mutation import OPERATORS
 
     lines = ["# Mutation report", "",
-             "| exercise | mutants made | tested | killed | same behaviour | declared equivalent | survivors | "
+             "| exercise | mutants made | tested | killed | same, undeclared | declared equivalent | survivors | "
              "survivors fixed | rejected but same | seconds (CPU) |", "|---|---|---|---|---|---|---|---|---|---|"]
     notes = []
     totals = Counter()
@@ -114,7 +119,8 @@ def report_table(results):
     lines.append(f"| **all** | {totals['generated']} | {totals['tested']} | {totals['killed']} | {totals['same']} | "
                  f"{totals['equivalent']} | {totals['survivor']} | {totals['fixed']} | {totals['strict']} | "
                  f"{totals['seconds']:.0f} ({totals['cpu']:.0f}) |")
-    lines += ["", "*same behaviour*: accepted, and indistinguishable from the reference on every probe input. "
+    lines += ["", "*same, undeclared*: accepted, indistinguishable from the reference on every probe input, and not "
+              "yet declared Equivalent (the test fails on these too). "
               "*rejected but same*: the checker rejects a mutant that behaves like the reference on the probe "
               "inputs (stricter than needed, or the probe misses the difference). *survivors fixed*: survivors this "
               "test found earlier, killed now by the checker changes listed in `FIXED` (tests/test_mutation.py).",

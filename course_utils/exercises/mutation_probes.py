@@ -364,8 +364,8 @@ def examine(exercise, limit=None):
     probe = probe_for(exercise) if exercise.id != "horizontal_edge_kernel" else EdgeProbe(exercise)
     reference, every = mutants_for(exercise)
     declared = {item.mutation: item for item in getattr(exercise, "equivalents", [])}
-    chosen = [m for m in every if m.id in declared]
-    chosen += select([m for m in every if m.id not in declared], None if limit is None else max(limit - len(chosen), 0))
+    chosen = select(every, limit)  # the same selection whatever is declared; declared mutants always run too
+    chosen += [m for m in every if m.id in declared and m not in chosen]
     want = probe.behaviour(reference)
     results = []
     for mutant in sorted(chosen, key=every.index):

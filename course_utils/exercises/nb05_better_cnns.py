@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from course_utils.exercises import Alternative, Choice, Exercise, Function, Mistake, Problem, Value, case
+from course_utils.exercises.catalogue import Equivalent
 from course_utils.exercises.compare import describe
 from course_utils.exercises.core import reference_source
 from course_utils.exercises.functions import call_with_time_limit, describe_error, is_placeholder
@@ -476,6 +477,18 @@ aug_alternatives = [
     Alternative(_aug_rotation, note="a single random rotation"),
 ]
 
+aug_equivalents = [  # tests/test_mutation.py: mutants of the reference that are right after all
+    Equivalent("unwrap: keras.layers.RandomFlip('horizontal')(inputs) -> inputs", why="random shifts alone: still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+    Equivalent("string: 'horizontal' -> 'vertical'", why="random vertical flips: still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+    Equivalent("statement: x = keras.layers.RandomTranslation(0.1, 0.1, ... -> (dropped)",
+               why="random flips alone: still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+    Equivalent("unwrap: keras.layers.RandomTranslation(0.1, 0.1, fill... -> x", why="random flips alone: still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+    Equivalent("keyword: keras.layers.RandomTranslation(..., fill_mode... -> (dropped)",
+               why="shifts filled by reflection (the default): still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+    Equivalent("constant: 0.1 -> -0.9", why="shifts of up to 90% of the height: still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+    Equivalent("string: 'constant' -> 'reflect'", why="shifts filled by reflection: still a random augmentation that is active in training only, before the model, with its own weights: what the exercise asks (the recipe's layers are an example)."),
+]
+
 
 # ------------------------------------------------------------------------ 5. a correct residual block
 
@@ -851,6 +864,7 @@ EXERCISES = [
         ],
         mistakes=aug_mistakes,
         alternatives=aug_alternatives,
+        equivalents=aug_equivalents,
     ),
     ResidualBlock(
         "residual_block", residual_block,

@@ -9,6 +9,7 @@ ImageNet weights, so it is fast and works offline. Each exercise lists its refer
 import numpy as np
 
 from course_utils.exercises import Alternative, Mistake, Value, case
+from course_utils.exercises.catalogue import Equivalent
 from course_utils.exercises.transfer_checks import ArrayFunction, Classifier, FineTuning, PredictPhoto
 
 NOTEBOOK = "06_transfer_learning"
@@ -445,6 +446,23 @@ PHOTO_ALTERNATIVES = [
     Alternative(_nearest, note="load_img's default interpolation, img_to_array, a list and a NumPy float"),
 ]
 
+CLASSIFIER_EQUIVALENTS = [  # tests/test_mutation.py: mutants of the reference that are right after all
+    Equivalent("keyword: base(..., training=False) -> (dropped)", why="a frozen base (base.trainable = False) runs its BatchNorm layers in inference mode whatever `training` says (Keras 3): the same outputs, and a training step changes nothing in the base."),
+    Equivalent("bool: False -> True #2", why="base(inputs, training=True): a frozen base (base.trainable = False) runs its BatchNorm layers in inference mode whatever `training` says (Keras 3): the same outputs, and a training step changes nothing in the base."),
+]
+
+PHOTO_EQUIVALENTS = [  # tests/test_mutation.py
+    Equivalent("string: 'bilinear' -> 'nearest'", why="another resizing method: the same class and a probability within "
+               "0.02, as the checker allows (any good resizing passes; the alternative _nearest is the same)."),
+    Equivalent("string: 'float32' -> 'uint8'", why="load_img gives whole pixel values 0-255, exact in uint8, and the "
+               "model casts its input to float32: the same prediction."),
+]
+
+PREPROCESS_EQUIVALENTS = [  # tests/test_mutation.py
+    Equivalent("unwrap: np.asarray(images, dtype='float32') -> images", why="images / 127.5 - 1 on uint8 or float pixels gives the same values in [-1, 1] (float64); the checker accepts any float dtype."),
+    Equivalent("keyword: np.asarray(..., dtype='float32') -> (dropped)", why="images / 127.5 - 1 on uint8 or float pixels gives the same values in [-1, 1] (float64); the checker accepts any float dtype."),
+]
+
 EXERCISES = [
     Classifier(
         "build_classifier", build_classifier,
@@ -457,6 +475,7 @@ EXERCISES = [
             "End with `keras.layers.Dense(n_classes, activation='softmax')` and return `keras.Model(inputs, outputs)`.",
         ],
         mistakes=CLASSIFIER_MISTAKES,
+        equivalents=CLASSIFIER_EQUIVALENTS,
         alternatives=[Alternative(_sequential, note="Sequential([base, pooling, Dense])"),
                       Alternative(_on_base_output, note="on base.output, layer by layer frozen, with Dropout"),
                       Alternative(_softmax_layer, note="Dense then a Softmax layer"),
@@ -489,6 +508,7 @@ EXERCISES = [
             "Keras' preprocess_input divides a float array in place: if you use it, give it a copy.",
         ],
         mistakes=PREPROCESS_MISTAKES, alternatives=PREPROCESS_ALTERNATIVES,
+        equivalents=PREPROCESS_EQUIVALENTS,
     ),
     FineTuning(
         "prepare_fine_tuning", prepare_fine_tuning,
@@ -515,5 +535,6 @@ EXERCISES = [
             "`p = model.predict(batch, verbose=0)[0]`; the answer is `class_names[p.argmax()], float(p.max())`.",
         ],
         mistakes=PHOTO_MISTAKES, alternatives=PHOTO_ALTERNATIVES,
+        equivalents=PHOTO_EQUIVALENTS,
     ),
 ]
