@@ -212,6 +212,7 @@ SALIENCY = {
         Equivalent("keyword: score_model(..., training=False) -> (dropped)", why="a model called directly runs in "
                    "inference mode by default (training=None): only training=True changes Dropout and BatchNorm."),
         Equivalent("constant: 0 -> -1", why="the batch holds one image: index -1 is index 0."),
+        Equivalent("constant: 0 -> -1 #2", why="the gradient's batch holds one image: index -1 is index 0."),
     ],
 }
 
