@@ -164,3 +164,23 @@ def test_an_equivalent_needs_a_reason():
     with pytest.raises(ValueError):
         Equivalent("arith: a -> b", why="same")
     assert Equivalent("arith: a -> b", why="both sides are zero here").why
+
+
+def _scale_cases(rng):
+    yield rng.integers(0, 256, (3, 4), dtype="uint8"), 255  # the factor always given: its default is never used
+
+
+def test_examine_sorts_mutants_into_killed_equivalent_and_survivors():
+    from course_utils.exercises import Equivalent, Function
+    from course_utils.exercises.mutation_probes import examine
+
+    declared = Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped)", why="true division gives floats")
+    weak = Function("scale", _scale, _scale_cases, equivalents=[declared, Equivalent("arith: gone", why="no such one")])
+    results, generated, stale = examine(weak)
+    fates = {mutant.id: fate for mutant, fate, _ in results}
+    assert generated == len(results) and stale == ["arith: gone"]
+    assert fates["keyword: np.asarray(..., dtype=float) -> (dropped)"] == "equivalent"
+    assert fates["unwrap: np.asarray(images, dtype=float) -> images"] == "same"  # accepted, not declared
+    assert fates["arith: np.asarray(images, dtype=float) / factor -> np.asarray(images, dtype=float) * factor"] \
+        == "killed"
+    assert fates["constant: 255 -> 256"] == "survivor"  # the probe calls scale(images) too: the default matters

@@ -53,8 +53,33 @@ def _variants(item, rng):
     ]
 
 
+def _with_defaults(item, function):
+    """The same call with its trailing arguments left out where they equal the function's defaults."""
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    args = list(item.args)
+    while args and len(args) <= len(parameters):
+        default = parameters[len(args) - 1].default
+        if default is inspect.Parameter.empty or not _equal(args[-1], default):
+            break
+        args.pop()
+    return [case(*args, **item.kwargs)] if len(args) < len(item.args) else []
+
+
+def _equal(a, b):
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays and the like are no defaults
+        return False
+
+
 class FunctionProbe:
-    """A ``Function`` exercise: its own cases, each remade with other dtypes and values, plus ``extra(rng)``.
+    """A ``Function`` exercise: its own cases, each remade with other dtypes and values and with the default
+    arguments left out, plus ``extra(rng)``.
     Outputs are compared as the checker compares (its ``rtol``, ``atol``, ``dtype``); inputs changed in place
     count when the exercise forbids it. Calls where the reference itself raises are left out."""
 
@@ -63,6 +88,7 @@ class FunctionProbe:
         rng = np.random.default_rng(1234)
         items = [item for item, _ in exercise.prepared_cases()]
         items += [variant for item in items for variant in _variants(item, rng)]
+        items += [variant for item in items for variant in _with_defaults(item, exercise.reference)]
         if extra is not None:
             items += [item if isinstance(item, case) else case(*item) for item in extra(rng)]
         reference = exercise.reference
