@@ -59,7 +59,7 @@ _KEEP = {"range", "len", "isinstance", "enumerate", "zip", "print"}
 _ACTIVATIONS = {"ReLU", "relu", "Activation", "ELU", "LeakyReLU"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Mutant:
     """One wrong variant: ``id`` (operator and change), ``answer`` (what a student would pass; ``None`` when the
     mutated source does not compile) and ``error`` (the compile error, else ``None``)."""

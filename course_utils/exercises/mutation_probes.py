@@ -275,6 +275,8 @@ def probe_for(exercise):
     from course_utils.exercises.functions import Function
     from course_utils.exercises.values import Choice, Value
 
+    if isinstance(getattr(exercise, "reference", None), np.ndarray):
+        return EdgeProbe(exercise)  # a kernel (01): judged by its spec
     special = mutation_keras.probe_for(exercise)
     if special is not None:
         return special
@@ -387,7 +389,7 @@ def examine(exercise, limit=None):
     behaves like the reference: a right answer judged wrong?). Also returns the declared ids no mutant has."""
     from course_utils.exercises.mutation import select
 
-    probe = probe_for(exercise) if exercise.id != "horizontal_edge_kernel" else EdgeProbe(exercise)
+    probe = probe_for(exercise)
     reference, every = mutants_for(exercise)
     declared = {item.mutation: item for item in getattr(exercise, "equivalents", [])}
     chosen = select(every, limit)  # the same selection whatever is declared; declared mutants always run too
