@@ -177,4 +177,4 @@ def test_the_saliency_test_models_have_one_channel_and_several():
     pytest.importorskip("keras")
     from course_utils.exercises.nb04_visualizing_cnns import _test_models
 
-    assert sorted(model.input_shape[-1] for model in _test_models()) == [1, 2]
+    assert {1, 2} <= {model.input_shape[-1] for model in _test_models()}

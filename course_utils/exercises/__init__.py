@@ -70,7 +70,7 @@ import importlib
 import pkgutil
 import re
 
-from course_utils.exercises.catalogue import Alternative, Mistake
+from course_utils.exercises.catalogue import Alternative, Equivalent, Mistake
 from course_utils.exercises.compare import Problem, compare
 from course_utils.exercises.core import Exercise, ExerciseSet
 from course_utils.exercises.feedback import Feedback
@@ -113,5 +113,5 @@ def load(notebook):
     return ExerciseSet(module.NOTEBOOK, module.EXERCISES)
 
 
-__all__ = ["Alternative", "Choice", "Exercise", "ExerciseSet", "Feedback", "Function", "Mistake", "Model", "Problem",
+__all__ = ["Alternative", "Choice", "Equivalent", "Exercise", "ExerciseSet", "Feedback", "Function", "Mistake", "Model", "Problem",
            "Value", "available", "case", "compare", "load"]

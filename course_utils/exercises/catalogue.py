@@ -1,7 +1,8 @@
 """Misconception catalogues: the classic wrong answers of an exercise and its right-but-different answers.
 
 Every exercise lists, next to its reference, ``mistakes`` (each must fail with its own diagnosis) and
-``alternatives`` (each must pass); ``tests/test_catalogue.py`` runs every catalogue. A mistake with a
+``alternatives`` (each must pass); ``tests/test_catalogue.py`` runs every catalogue. ``equivalents``: mutants of the
+reference that ``tests/test_mutation.py`` found accepted and that are right after all, each with its reason. A mistake with a
 ``message`` is also used by the checker: a student's answer that behaves like it gets that message.
 """
 
@@ -54,4 +55,18 @@ class Alternative:
         return self.answer() if self.lazy else self.answer
 
 
-__all__ = ["Alternative", "Mistake"]
+@dataclass(eq=False)
+class Equivalent:
+    """A mutant of the reference (``course_utils.exercises.mutation``) that the checker may accept, with the reason:
+    it computes the same thing on every input a student's code meets, or differs only where the exercise allows
+    (a tolerance, an accepted alternative). ``mutation`` is the mutant's id as the mutation report prints it."""
+
+    mutation: str
+    why: str
+
+    def __post_init__(self):
+        if not isinstance(self.why, str) or len(self.why.split()) < 3:
+            raise ValueError(f"Equivalent({self.mutation!r}): say why the mutant is equivalent.")
+
+
+__all__ = ["Alternative", "Equivalent", "Mistake"]

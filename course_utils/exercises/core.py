@@ -22,12 +22,14 @@ class Exercise:
     """Base class. ``id``: a Python identifier, unique in its notebook; ``title``: one short line;
     ``hints``: strings, vaguest first; ``solution``: source text (default: the reference's source);
     ``name``: the variable ``check()`` reads from the notebook when called with no argument (default ``id``);
-    ``mistakes`` / ``alternatives``: the misconception catalogue (``Mistake`` / ``Alternative`` objects).
+    ``mistakes`` / ``alternatives``: the misconception catalogue (``Mistake`` / ``Alternative`` objects);
+    ``equivalents``: ``Equivalent`` mutants of the reference (``tests/test_mutation.py``).
     """
 
     kind = "exercise"
 
-    def __init__(self, id, *, title="", hints=(), solution=None, name=None, mistakes=(), alternatives=()):
+    def __init__(self, id, *, title="", hints=(), solution=None, name=None, mistakes=(), alternatives=(),
+                 equivalents=()):
         if not isinstance(id, str) or not id.isidentifier() or id in _RESERVED or id.startswith("_"):
             raise ValueError(f"Exercise id {id!r} must be a Python identifier, not starting with '_' and "
                              f"not one of {sorted(_RESERVED)}.")
@@ -43,6 +45,7 @@ class Exercise:
         self._hints_shown = 0
         self.mistakes = list(mistakes)
         self.alternatives = list(alternatives)
+        self.equivalents = list(equivalents)  # Equivalent(...): mutants of the reference that are right after all
         for item in self.mistakes:
             if not isinstance(item, Mistake):
                 raise TypeError(f"Exercise {id!r}: mistakes must be Mistake(...) objects, not {type_name(item)}.")

@@ -61,6 +61,7 @@ def conv_output_size_cases(rng):
     for _ in range(6):
         k = int(rng.integers(1, 8))
         yield case(int(rng.integers(k, 100)), k, int(rng.integers(1, 5)), int(rng.integers(0, 4)))
+    yield case(28, 3, note="the default stride (1) and padding (0)")  # found by tests/test_mutation.py
 
 
 # --------------------------------------------------------------------------- 3. stride and padding
@@ -92,6 +93,7 @@ def conv2d_strided_cases(rng):
     yield case(rng.normal(size=(6, 8)), rng.normal(size=(4, 2)), 2, 2, note="even sizes, a 4x2 kernel, padding 2")
     yield case(rng.integers(0, 256, size=(9, 7), dtype=np.uint8), np.array([[1.0, -1.0], [-1.0, 1.0]]), 2, 1,
                note="uint8 pixels (raw digits) and negative weights: compute the output in floats")
+    yield case(rng.normal(size=(6, 5)), rng.normal(size=(3, 3)), note="the default stride (1) and padding (0)")
 
 
 # --------------------------------------------------------------------------- 4. a horizontal-edge kernel

@@ -92,6 +92,11 @@ def _test_models():
         hidden = keras.layers.Conv2D(2, 3, padding="same", activation="relu", name="only_conv")(inputs)
         outputs = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(hidden))
         _MODELS["models"] = [sequential, keras.Model(inputs, outputs, name="check_functional")]
+        # Dropout makes training mode visible: a saliency computed with training=True differs (tests/test_mutation.py)
+        dropout = keras.Sequential([keras.Input(shape=(7, 7, 3)), keras.layers.Conv2D(3, 3, name="conv"),
+                                    keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(2)],
+                                   name="check_dropout")
+        _MODELS["models"].append(dropout)
     return _MODELS["models"]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from course_utils.exercises import Choice, Function, Value, case
 from course_utils.exercises.keras_checks import Augmentation
 from course_utils.exercises.misconceptions import nb05 as catalogue
+from course_utils.exercises.misconceptions import nb05_equivalents as equivalents
 from course_utils.exercises.residual_checks import ResidualBlock
 
 NOTEBOOK = "05_better_cnns"
@@ -121,7 +122,7 @@ EXERCISES = [
             "`x = layers.RandomFlip('horizontal')(inputs)`, `x = layers.RandomTranslation(0.1, 0.1)(x)`, "
             "`return keras.Model(inputs, model(x))`.",
         ],
-        **catalogue.AUGMENTATION,
+        **catalogue.AUGMENTATION, equivalents=equivalents.AUGMENTATION_EQUIVALENTS,
     ),
     ResidualBlock(
         "residual_block", residual_block,

@@ -11,6 +11,7 @@ import numpy as np
 
 from course_utils.exercises import Value, case
 from course_utils.exercises.misconceptions import nb06 as catalogue
+from course_utils.exercises.misconceptions import nb06_equivalents as equivalents
 from course_utils.exercises.misconceptions import nb06_photo
 from course_utils.exercises.photo_checks import PredictPhoto
 from course_utils.exercises.transfer_checks import ArrayFunction, Classifier, FineTuning
@@ -76,7 +77,7 @@ EXERCISES = [
             "its positions with `keras.layers.GlobalAveragePooling2D()`.",
             "End with `keras.layers.Dense(n_classes, activation='softmax')` and return `keras.Model(inputs, outputs)`.",
         ],
-        **catalogue.CLASSIFIER,
+        **catalogue.CLASSIFIER, equivalents=equivalents.CLASSIFIER_EQUIVALENTS,
     ),
     Value(
         "n_trainable", (1280 + 1) * 2,
@@ -94,7 +95,7 @@ EXERCISES = [
             "x / 127.5 - 1 does it. Convert to float32 first with np.asarray(images, dtype='float32').",
             "Keras' preprocess_input divides a float array in place: if you use it, give it a copy.",
         ],
-        **catalogue.PREPROCESS,
+        **catalogue.PREPROCESS, equivalents=equivalents.PREPROCESS_EQUIVALENTS,
     ),
     FineTuning(
         "prepare_fine_tuning", prepare_fine_tuning,
@@ -119,6 +120,6 @@ EXERCISES = [
             "`np.asarray(photo, dtype='float32')[None]`.",
             "`p = model.predict(batch, verbose=0)[0]`; the answer is `class_names[p.argmax()], float(p.max())`.",
         ],
-        **nb06_photo.PREDICT_PHOTO,
+        **nb06_photo.PREDICT_PHOTO, equivalents=equivalents.PHOTO_EQUIVALENTS,
     ),
 ]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from course_utils.exercises.catalogue import Alternative, Mistake
+from course_utils.exercises.catalogue import Alternative, Equivalent, Mistake
 
 # --------------------------------------------------------------------------- normalize(images)
 
@@ -69,6 +69,10 @@ NORMALIZE = {
         Alternative(lambda images: np.asarray(images, np.float32) * (1 / 255), note="float32, multiply"),
         Alternative(lambda images: np.divide(images, 255.0), note="np.divide"),
         Alternative(lambda images: images.astype("float32") / 255, note="astype then divide"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("unwrap: np.asarray(images, dtype=np.float32) -> images", why="images / 255.0: true division turns uint8 and int pixels into floats anyway (float64 values are the same; the checker compares the kind of dtype)."),
+        Equivalent("keyword: np.asarray(..., dtype=np.float32) -> (dropped)", why="images / 255.0: true division turns uint8 and int pixels into floats anyway (float64 values are the same; the checker compares the kind of dtype)."),
     ],
 }
 

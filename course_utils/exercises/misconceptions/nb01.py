@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from course_utils.exercises.catalogue import Alternative, Mistake
+from course_utils.exercises.catalogue import Alternative, Equivalent, Mistake
 
 # --------------------------------------------------------------------------- conv2d_loop(image, kernel)
 
@@ -177,6 +177,14 @@ CONV2D_LOOP = {
         Alternative(_einsum, note="einsum over sliding_window_view"),
         Alternative(_float32_loop, note="float32 loop"),
         Alternative(_loop_over_kernel, note="a loop over the kernel's offsets"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("statement: image = np.asarray(image, dtype=float) -> (dropped)", why="the window times the float kernel is computed in floats (no uint8 overflow) and `out` is a float array."),
+        Equivalent("unwrap: np.asarray(image, dtype=float) -> image", why="the window times the float kernel is computed in floats (no uint8 overflow) and `out` is a float array."),
+        Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped)", why="the window times the float kernel is computed in floats (no uint8 overflow) and `out` is a float array."),
+        Equivalent("statement: kernel = np.asarray(kernel, dtype=float) -> (dropped)", why="the kernel times the float image window is computed in floats, and `out` is a float array."),
+        Equivalent("unwrap: np.asarray(kernel, dtype=float) -> kernel", why="the kernel times the float image window is computed in floats, and `out` is a float array."),
+        Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped) #2", why="the kernel times the float image window is computed in floats, and `out` is a float array."),
     ],
 }
 
@@ -366,6 +374,13 @@ CONV2D_STRIDED = {
         Alternative(_strided_windows, note="sliding_window_view and einsum"),
         Alternative(_strided_float32, note="float32, a list comprehension turned into an array"),
     ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("unwrap: np.asarray(image, dtype=float) -> image", why="np.pad keeps the dtype, then the window times the float kernel is computed in floats (no uint8 overflow) and `out` is a float array."),
+        Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped)", why="np.pad keeps the dtype, then the window times the float kernel is computed in floats (no uint8 overflow) and `out` is a float array."),
+        Equivalent("statement: kernel = np.asarray(kernel, dtype=float) -> (dropped)", why="the kernel times the float image window is computed in floats, and `out` is a float array."),
+        Equivalent("unwrap: np.asarray(kernel, dtype=float) -> kernel", why="the kernel times the float image window is computed in floats, and `out` is a float array."),
+        Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped) #2", why="the kernel times the float image window is computed in floats, and `out` is a float array."),
+    ],
 }
 
 # --------------------------------------------------------------------------- horizontal_edge_kernel
@@ -393,6 +408,12 @@ HORIZONTAL_EDGE_KERNEL = {
         Alternative([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], note="a list of lists"),
         Alternative(np.array([[-1.0], [1.0]]), note="a 2x1 kernel"),
         Alternative(np.repeat([[-1.0], [0.0], [1.0]], 5, axis=1), note="a 3x5 kernel"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("kernel: negated", why="Sobel y with the other sign finds the same horizontal edges (dark-to-bright "
+                   "gives negative values); the exercise asks for either polarity."),
+        Equivalent("kernel: rows reversed", why="for Sobel y this is the negated kernel: the bottom row is minus the top row and the middle row is 0: no response to vertical edges or flat areas, a full response to horizontal edges."),
+        Equivalent("kernel: columns rolled", why="the bottom row is minus the top row and the middle row is 0: no response to vertical edges or flat areas, a full response to horizontal edges."),
     ],
 }
 

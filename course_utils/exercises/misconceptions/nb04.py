@@ -4,7 +4,7 @@ maps and their gradients. The wrong functions are written as a student would, wi
 
 import numpy as np
 
-from course_utils.exercises.catalogue import Alternative, Mistake
+from course_utils.exercises.catalogue import Alternative, Equivalent, Mistake
 
 # --------------------------------------------------------------------------- build_feature_extractor(model)
 
@@ -238,6 +238,14 @@ SALIENCY = {
         Alternative(_tensorflow_only, note="TensorFlow operations, [:, class_index]"),
         Alternative(_as_list, note="a list (use() hands on an array)"),
     ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("keyword: tf.convert_to_tensor(..., dtype='float32') -> (dropped)", why="the image is a float array "
+                   "(float32 in the notebook): the gradient has the same values."),
+        Equivalent("keyword: score_model(..., training=False) -> (dropped)", why="a model called directly runs in "
+                   "inference mode by default (training=None): only training=True changes Dropout and BatchNorm."),
+        Equivalent("constant: 0 -> -1", why="the batch holds one image: index -1 is index 0."),
+        Equivalent("constant: 0 -> -1 #2", why="the gradient's batch holds one image: index -1 is index 0."),
+    ],
 }
 
 # --------------------------------------------------------------------------- grad_cam_from_maps(maps, grads)
@@ -326,5 +334,11 @@ GRAD_CAM_FROM_MAPS = {
         Alternative(lambda maps, grads: _normalised(np.maximum((maps.astype(np.float32)
                                                                 * grads.astype(np.float32).mean(axis=(0, 1)))
                                                                .sum(axis=-1), 0)), note="float32"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("name: grads.mean -> grads.sum", why="the weights are scaled by h * w > 0 and the map is divided "
+                   "by its maximum: the same map in [0, 1] (0 stays 0)."),
+        Equivalent("name: (maps * weights).sum -> (maps * weights).mean", why="the map is scaled by 1 / k > 0 and "
+                   "then divided by its maximum: the same map in [0, 1]."),
     ],
 }
