@@ -9,7 +9,8 @@ belongs to the nbgrader student id of its folder, whatever login its header name
 
 - an exercise is *attempted* by a student who has a record other than ``not_attempted`` for it, and *passed*
   when one of those records is correct; pass rate = passed / attempted;
-- a quiz question's score = students whose latest answer is correct / students who answered it;
+- a quiz question's score = students for whom it counts as right (right within its tries, before the answer
+  was shown; the latest record says so) / students who answered it;
 - a student is *stuck* on an exercise after ``STUCK_AFTER`` (3) failed attempts without a pass.
 """
 
@@ -39,7 +40,7 @@ class QuestionStats:
     notebook: str
     item: str
     answered: int
-    correct: int  # students whose latest answer is correct
+    correct: int  # students for whom the question counts as right (within its tries)
     score: float | None  # correct / answered
 
 
@@ -219,7 +220,7 @@ def format_summary(summary):
                           e.not_attempted, len(e.stuck)] for e in summary.exercises])
     else:
         lines.append("  no exercise checks recorded yet")
-    lines += ["", "Quiz questions (score = latest answer correct / answered):"]
+    lines += ["", "Quiz questions (score = right within the tries / answered):"]
     if summary.questions:
         lines += _table(["question", "correct/answered", "score"],
                         [[f"{q.notebook} / {q.item}", f"{q.correct}/{q.answered}", _percent(q.score)]
@@ -256,7 +257,7 @@ def plot_summary(summary, path):
                [f"{e.notebook[:2]}/{e.item}" for e in summary.exercises],
                [e.pass_rate or 0.0 for e in summary.exercises],
                [f"{e.passed}/{e.attempted}" for e in summary.exercises], "#1a73e8"),
-              ("Quiz score per question (latest answer correct / answered)",
+              ("Quiz score per question (right within the tries / answered)",
                [f"{q.notebook[:2]}/{q.item}" for q in summary.questions],
                [q.score or 0.0 for q in summary.questions],
                [f"{q.correct}/{q.answered}" for q in summary.questions], "#2e7d32")]

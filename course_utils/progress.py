@@ -9,9 +9,12 @@ line per record, oldest first::
      "student": "alice"}
 
 ``kind`` is ``"exercise"`` or ``"quiz"``; ``status`` a short word (``correct``, ``wrong``, ``not_attempted``,
-``error``, ``timeout`` ...); ``id`` a random uuid4, so that merged copies of a file never count a record twice
+``error``, ``timeout`` ...; a quiz try also ``partial``, ``revealed`` (the answer was shown) or ``practice`` (an
+answer after the question was settled), and its ``correct`` says whether the question counts as right so far: right
+within its tries, see ``quiz.tries``); ``id`` a random uuid4, so that merged copies of a file never count a record twice
 (``merge``); ``student`` who made the record (``COURSE_STUDENT``, else ``JUPYTERHUB_USER``, else the OS
-login; nbgrader's autograde sets the submission's student id, see ``grading.start``). Records are only appended, so a class summary sees attempts as well as the final state. The file
+login; nbgrader's autograde sets the submission's student id, see ``grading.start``). Records are only appended,
+so a class summary sees attempts as well as the final state. The file
 keeps the ``.json`` name of the previous version, so instructions, settings and collected folders stay valid.
 
 Why this design (several kernels of one student write at once; JupyterHub homes are often on NFS):
