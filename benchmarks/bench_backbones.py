@@ -43,7 +43,8 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from course_utils import backbones, recorded
+    from course_utils import recorded
+    from course_utils.transfer_learning import backbones
 
     load = recorded.load_average()
     print(f"keras {keras.__version__}, {os.cpu_count()} CPU core(s), load average {load:.2f}; batches of {batch} "

@@ -81,7 +81,7 @@ def run_keras_io(x, y, x_eval, y_eval, budget, clock="wall", max_epochs=50):
     """keras-io's recipe, trained while the budget lasts; returns a result dict."""
     import keras
 
-    from course_utils import models
+    from course_utils.building import models
 
     keras.utils.set_random_seed(0)
     model = models.compile_for(models.keras_io_convnet(), labels="onehot")
@@ -97,7 +97,7 @@ def run_recipe(x, y, x_eval, y_eval, name="recipe", jit=False, **overrides):
     """``recipes.train_fashion`` with ``RECIPE`` (``overrides`` change single settings); returns a result dict."""
     import keras
 
-    from course_utils import recipes
+    from course_utils.building import recipes
 
     settings = {**recipes.RECIPE, **overrides}
     meter = _callbacks(keras)
@@ -146,7 +146,8 @@ def main(argv=None):
     import numpy as np
 
     import course_utils
-    from course_utils import experiments, models, recipes, recorded
+    from course_utils import recorded
+    from course_utils.building import experiments, models, recipes
 
     load_before = recorded.load_average()
     data = course_utils.load_fashion_mnist()

@@ -39,7 +39,7 @@ def run_keras_io(x, y, x_test, y_test, epochs=15, batch_size=128):
     """keras-io's recipe; returns (test accuracy, training seconds)."""
     import keras
 
-    from course_utils import models
+    from course_utils.building import models
 
     keras.utils.set_random_seed(0)
     model = models.compile_for(models.keras_io_convnet(), labels="onehot")
@@ -53,7 +53,7 @@ def run_keras_io(x, y, x_test, y_test, epochs=15, batch_size=128):
 
 def run_recommended(x, y, x_test, y_test, **kwargs):
     """The course's recommended model and recipe; returns (test accuracy, training seconds)."""
-    from course_utils import models
+    from course_utils.building import models
 
     model, _, seconds = models.train_recommended(x, y, **kwargs)
     accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]
@@ -80,7 +80,8 @@ def main(argv=None):
     import keras
 
     import course_utils
-    from course_utils import models, recorded
+    from course_utils import recorded
+    from course_utils.building import models
 
     data = course_utils.load_mnist(n_train=None)
     (x_train, y_train), (x_test, y_test) = data
@@ -131,7 +132,8 @@ def time_60k(record=False):
     """Training time of the full-MNIST recipe, measured on 60,000 real images of the same shape."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import course_utils
-    from course_utils import models, recorded
+    from course_utils import recorded
+    from course_utils.building import models
 
     load = recorded.load_average()
     (x, y), (xt, yt) = course_utils.load_fashion_mnist()

@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_utils import class_progress, progress  # noqa: E402
+from course_utils.checking import progress
+from course_utils.instructor import class_progress  # noqa: E402
 
 DETAIL = "Your output has shape (26, 26) but should be (28, 28): with padding='valid' a 3x3 kernel trims a border."
 

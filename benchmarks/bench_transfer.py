@@ -84,7 +84,7 @@ def fine_tune(top, head, cached, labels, learning_rate, epochs, seed=0):
 def accuracy(model, cached_views, labels):
     import numpy as np
 
-    from course_utils import transfer
+    from course_utils.transfer_learning import transfer
 
     probabilities = np.mean([transfer.predict(model, maps) for maps in cached_views], axis=0)
     return float((probabilities.argmax(axis=1) == labels).mean())
@@ -95,7 +95,7 @@ def tune(top, start, features, cached_views, labels, l2, repeats=3):
     photos; 0 epochs is the head alone."""
     import numpy as np
 
-    from course_utils import transfer
+    from course_utils.transfer_learning import transfer
 
     n, views = len(labels), len(cached_views)
     stacked = np.concatenate(cached_views)
@@ -152,7 +152,8 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
 
-    from course_utils import photos, pretrained, recorded, transfer
+    from course_utils import recorded
+    from course_utils.transfer_learning import photos, pretrained, transfer
 
     epochs, scratch_epochs = (1, 2) if args.quick else (EPOCHS, 30)
     load = recorded.load_average()

@@ -9,15 +9,12 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {
-    "answers", "attribution", "catalog", "class_progress", "cli", "colab", "conv", "data", "env", "exercises",
-    "explain", "explorers", "feature_maps", "filter_ascent", "heldout", "links", "models", "paths", "plot", "progress", "quiz",
-    "recorded", "release", "runner", "startup", "timing", "training",
-    "architectures", "blocks", "experiments", "recipes", "signal_flow",
-}
-_SUBMODULES |= {"backbones", "cells", "digit_transfer", "photos", "pretrained", "transfer"}  # notebook 06
-_SUBMODULES |= {"grading", "nbgrader_course"}  # graded work under nbgrader
-_SUBMODULES |= {"instructor"}  # instructor tools (course hub, course site, release check)
+# Modules and subpackages reachable as attributes (``course_utils.plot``); written by relayout.py.
+_SUBMODULES = {"addresses", "building", "catalog", "cells", "checking", "colab", "conv", "data", "data_files",
+    "data_sources", "env", "explorers", "figures", "heldout", "instructor", "paths", "plot", "recorded",
+    "startup", "timing", "training", "transfer_learning", "visualizing"}
+# Public names students use that live deeper: name -> module under course_utils.
+_ALIASES = {"exercises": "checking.exercises", "quiz": "checking.quiz"}
 
 # Top-level shortcuts: name -> submodule that defines it.
 _SHORTCUTS = {
@@ -34,7 +31,24 @@ _SHORTCUTS = {
 }
 
 
+def lazy_submodules(package):
+    """A module ``__getattr__`` for a subpackage: ``package.<module>`` imports the module on first use."""
+
+    def __getattr__(name):
+        if not name.startswith("__"):
+            try:
+                return import_module(f"{package}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{package}.{name}":
+                    raise
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
 def __getattr__(name):
+    if name in _ALIASES:
+        return import_module(f"{__name__}.{_ALIASES[name]}")
     if name in _SUBMODULES:
         return import_module(f"{__name__}.{name}")
     if name in _SHORTCUTS:
@@ -43,4 +57,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES | set(_SHORTCUTS))
+    return sorted(set(globals()) | _SUBMODULES | set(_ALIASES) | set(_SHORTCUTS))

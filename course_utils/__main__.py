@@ -1,3 +1,3 @@
-from course_utils.cli import main
+from course_utils.instructor.cli import main
 
 raise SystemExit(main())

@@ -46,7 +46,8 @@ def find(name):
 
 def map_markdown(on_colab=None):
     """The notebook map as a Markdown table; links open in Colab when running there."""
-    from course_utils import env, links
+    from course_utils import env
+    from course_utils.instructor import links
 
     on_colab = env.platform_name() == "colab" if on_colab is None else on_colab
     rows = ["| notebook | what you do | minutes |", "|---|---|---|"]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import heldout, paths
+from course_utils import heldout, paths
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 FASHION_CLASSES = [
@@ -255,7 +255,7 @@ def _from_data_dir(name, npz_names, idx_subfolders, warn_if_empty=True):
     return None
 
 
-def _keras_home_candidates():
+def keras_home_candidates():
     """Folders where Keras keeps its cache, in Keras' own order (``KERAS_HOME``, ``~/.keras``, ``/tmp/.keras``)."""
     home = os.environ.get("KERAS_HOME")
     base = Path(home).expanduser() if home else Path.home() / ".keras"
@@ -267,7 +267,7 @@ def _keras_home_candidates():
 
 def _keras_cache_files(dataset):
     """The cached files for ``dataset`` (``"mnist"`` -> a Path, ``"fashion_mnist"`` -> IDX dict), or None."""
-    for home in _keras_home_candidates():
+    for home in keras_home_candidates():
         if dataset == "mnist":
             path = home / "datasets" / "mnist.npz"
             if path.is_file():

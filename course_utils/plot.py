@@ -84,7 +84,7 @@ def _grid(n, ncols, panel=1.6, extra_height=0.6):
     return fig, axes[:n]
 
 
-def _hide_ticks(ax):
+def hide_ticks(ax):
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -212,7 +212,7 @@ def plot_images(images, labels=None, predictions=None, class_names=None, ncols=N
             ax.imshow(display[i], cmap=cmap, vmin=vmin, vmax=vmax)
         else:
             ax.imshow(display[i])
-        _hide_ticks(ax)
+        hide_ticks(ax)
         if pred_ids is not None:
             true, pred = label_ids[i], pred_ids[i]
             text = f"true {_name(true, names)} / pred {_name(pred, names)}"
@@ -439,7 +439,7 @@ def plot_filters(kernels, ncols=8, title="Filters", max_filters=64, channel=0, r
         else:
             image = ax.imshow(k[:, :, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"#{i}", fontsize=8)
-        _hide_ticks(ax)
+        hide_ticks(ax)
     shape = "x".join(str(s) for s in k.shape[:2])
     what = f"{n} of {n_total}" if n < n_total else f"{n}"
     detail = "RGB" if show_rgb else (f"input channel {channel}" if keras_layout else "")
@@ -476,7 +476,7 @@ def plot_feature_maps(maps, max_maps=32, ncols=8, title="Feature maps"):
     for i, ax in enumerate(axes):
         ax.imshow(m[:, :, i], cmap="viridis")
         ax.set_title(f"#{i}", fontsize=8)
-        _hide_ticks(ax)
+        hide_ticks(ax)
     shown = f"showing {n} of {channels} channels" if n < channels else f"{channels} channels"
     fig.suptitle(f"{title}: shape {tuple(int(s) for s in m.shape)} (H, W, C), {shown}")
     fig.tight_layout()

@@ -1,9 +1,9 @@
-"""One answering convention for quiz questions and Choice exercises (course_utils.answers)."""
+"""One answering convention for quiz questions and Choice exercises (course_utils.checking.answers)."""
 
 import numpy as np
 import pytest
 
-from course_utils.answers import listing, match_choice, normalize
+from course_utils.checking.answers import listing, match_choice, normalize
 
 POOL = ["3, the pool size", "4", "2 (the stride)", "none: pooling has no weights"]
 

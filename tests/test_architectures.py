@@ -1,8 +1,8 @@
-"""course_utils.architectures: parameters, multiply-adds and depth of famous CNNs, against published numbers."""
+"""course_utils.building.architectures: parameters, multiply-adds and depth of famous CNNs, against published numbers."""
 
 import pytest
 
-from course_utils import architectures
+from course_utils.building import architectures
 
 
 def test_lenet5_by_formula_matches_a_hand_count():

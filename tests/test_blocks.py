@@ -1,11 +1,11 @@
-"""course_utils.blocks: the residual block's shapes and shortcut, the broken tutorial block, deep_cnn."""
+"""course_utils.building.blocks: the residual block's shapes and shortcut, the broken tutorial block, deep_cnn."""
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from course_utils import blocks  # noqa: E402
+from course_utils.building import blocks  # noqa: E402
 
 
 @pytest.mark.parametrize("shape, filters, stride, expected, projected", [

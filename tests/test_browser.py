@@ -372,7 +372,7 @@ def test_run_all_executes_every_cell_without_an_error(opened, name):
 @pytest.mark.parametrize("width", [1400, 900])  # a wide window; half of a 1920-pixel screen, file browser open
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_every_multiple_choice_label_is_shown_in_full(opened, name, width):
-    from course_utils import quiz
+    from course_utils.checking import quiz
 
     notebook = opened(name)
     labels = notebook.labels(width)
@@ -394,7 +394,7 @@ def test_every_multiple_choice_label_is_shown_in_full(opened, name, width):
 
 
 def test_quiz_answers_a_click_with_feedback_wrong_then_right(opened):
-    from course_utils import quiz
+    from course_utils.checking import quiz
 
     question = next(q for q in quiz.load("00_start_here").questions if q.type == "single")
     right = question.answer_text
@@ -484,7 +484,7 @@ def test_the_first_exercise_typed_wrong_then_right_shows_the_checks_message(open
 
 def _a_question_with_two_tries(name):
     """A fixed single-choice question with more than two choices, one with a hint in its bank if there is one."""
-    from course_utils import quiz
+    from course_utils.checking import quiz
 
     candidates = [q for q in quiz.load(name).questions if q.type == "single" and len(q.choices) > 2 and not q.values]
     return sorted(candidates, key=lambda q: not q.hint)[0], candidates

@@ -1,9 +1,9 @@
 """Every exercise's misconception catalogue: each classic mistake fails with its own diagnosis, each
-right-but-different answer passes. The catalogues live next to the references (course_utils/exercises/nbNN_*.py)."""
+right-but-different answer passes. The catalogues live next to the references (course_utils/checking/exercises/nbNN_*.py)."""
 
 import pytest
 
-from course_utils.exercises import available, load
+from course_utils.checking.exercises import available, load
 
 EXERCISES = [exercise for notebook in available() for exercise in load(notebook)]
 MISTAKES = [(exercise, mistake) for exercise in EXERCISES for mistake in exercise.mistakes]
@@ -63,7 +63,7 @@ def _scale_cases(rng):
 def test_a_recognised_mistake_gets_its_message_and_others_the_generic_diagnosis():
     import numpy as np
 
-    from course_utils.exercises import Alternative, Choice, Function, Mistake, Value
+    from course_utils.checking.exercises import Alternative, Choice, Function, Mistake, Value
 
     by_256 = Mistake(lambda x: np.asarray(x) / 256, "256", message="You divided by 256: 255 must become 1.")
     scale = Function("scale", _scale, _scale_cases, mistakes=[by_256],
@@ -84,7 +84,7 @@ def test_a_recognised_mistake_gets_its_message_and_others_the_generic_diagnosis(
 
 
 def test_a_catalogue_entry_must_name_its_diagnosis():
-    from course_utils.exercises import Mistake, Value
+    from course_utils.checking.exercises import Mistake, Value
 
     with pytest.raises(ValueError):
         Mistake(1, "bias", message="wrong")  # the message does not contain its diagnosis
@@ -93,7 +93,7 @@ def test_a_catalogue_entry_must_name_its_diagnosis():
 
 
 def test_a_lazy_mistake_is_made_once():
-    from course_utils.exercises import Mistake
+    from course_utils.checking.exercises import Mistake
 
     calls = []
     mistake = Mistake(lambda: calls.append(1) or 5, "five", lazy=True)

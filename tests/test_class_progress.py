@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import class_progress, cli, progress
+from course_utils.checking import progress
+from course_utils.instructor import class_progress, cli
 
 OLD_FILE = Path(__file__).parent / "data" / "progress_v1.json"  # written by the previous version
 

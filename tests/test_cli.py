@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from course_utils import cli
+from course_utils.instructor import cli
 
 
 def test_python_m_course_utils_shows_the_commands():

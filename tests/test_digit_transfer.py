@@ -1,8 +1,9 @@
-"""course_utils.digit_transfer: notebook 06's fallback, on a few hundred real digits."""
+"""course_utils.transfer_learning.digit_transfer: notebook 06's fallback, on a few hundred real digits."""
 
 import numpy as np
 
-from course_utils import data, digit_transfer
+from course_utils import data
+from course_utils.transfer_learning import digit_transfer
 
 
 def test_split_by_digits_renumbers_the_labels():

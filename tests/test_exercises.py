@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from course_utils import progress
-from course_utils.exercises import Choice, ExerciseSet, Feedback, Function, Model, Value, case, load
-from course_utils.exercises.feedback import as_html
+from course_utils.checking import progress
+from course_utils.checking.exercises import Choice, ExerciseSet, Feedback, Function, Model, Value, case, load
+from course_utils.checking.exercises.feedback import as_html
 
 # --- small self-contained exercise definitions ------------------------------------------------------
 
@@ -422,7 +422,7 @@ def test_notebook_00_demo_exercises_pass_with_the_reference_and_fail_when_wrong(
 
 
 def test_importing_the_exercises_does_not_import_tensorflow_keras_or_matplotlib():
-    code = ("import sys, course_utils.exercises as e; e.load('00'); "
+    code = ("import sys, course_utils.checking.exercises as e; e.load('00'); "
             "print([m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr

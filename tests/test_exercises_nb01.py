@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_utils import conv
-from course_utils.exercises import load
+from course_utils.checking.exercises import load
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def test_every_reference_passes_its_own_check(ex):
 
 
 def test_the_reference_loop_convolution_agrees_with_course_conv2d():
-    from course_utils.exercises.nb01_convolution_by_hand import conv2d_loop, conv2d_strided
+    from course_utils.checking.exercises.nb01_convolution_by_hand import conv2d_loop, conv2d_strided
 
     rng = np.random.default_rng(1)
     image, kernel = rng.normal(size=(9, 7)), rng.normal(size=(3, 2))

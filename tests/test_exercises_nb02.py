@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_utils import conv
-from course_utils.exercises import load
+from course_utils.checking.exercises import load
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def test_every_reference_passes_its_own_check(ex):
 
 
 def test_reference_pooling_agrees_with_course_pool2d():
-    from course_utils.exercises.nb02_pooling import avg_pool, max_pool
+    from course_utils.checking.exercises.nb02_pooling import avg_pool, max_pool
 
     x = np.random.default_rng(2).normal(size=(7, 9))
     np.testing.assert_allclose(max_pool(x, 3), conv.pool2d(x, 3, mode="max"))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import course_utils
-from course_utils.exercises import nb03_mnist_cnn as defs
+from course_utils.checking.exercises import nb03_mnist_cnn as defs
 
 keras = pytest.importorskip("keras")
 
@@ -133,6 +133,6 @@ def test_notebook_03_does_not_claim_that_every_model_trained_on_the_test_digits_
 
 
 def ex_module_doc():
-    from course_utils.exercises import trained
+    from course_utils.checking.exercises import trained
 
     return trained.__doc__

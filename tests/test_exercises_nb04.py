@@ -8,7 +8,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
 
-import course_utils.exercises as exercises  # noqa: E402
+import course_utils.checking.exercises as exercises  # noqa: E402
 
 ex = exercises.load("04_visualizing_cnns")
 

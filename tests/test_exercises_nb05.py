@@ -10,7 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
 layers = keras.layers
 
-import course_utils.exercises as exercises  # noqa: E402
+import course_utils.checking.exercises as exercises  # noqa: E402
 
 ex = exercises.load("05_better_cnns")
 
@@ -226,7 +226,7 @@ def test_an_add_shape_error_is_explained():
 def test_residual_block_verdicts_do_not_change_when_checked_again():
     """The checker builds, calls, trains (one training-mode call) and re-weights the student's block; checking
     twice, or the same right block written twice, gives the same verdicts."""
-    from course_utils.exercises.misconceptions import nb05
+    from course_utils.checking.exercises.misconceptions import nb05
 
     right = [ex.residual_block.reference] + [a.resolve() for a in nb05.RESIDUAL_BLOCK["alternatives"]]
     for answer in right + right[:1]:
@@ -236,8 +236,8 @@ def test_residual_block_verdicts_do_not_change_when_checked_again():
 def test_inference_probe_after_training_calls_and_other_batch_sizes():
     """A right BatchNorm block stays batch-independent after fit (moving statistics updated), for batches of
     1, 3 and 5; the section-3 batch_norm in a Lambda depends on its batch; noise at inference is random."""
-    from course_utils.exercises.misconceptions import nb05
-    from course_utils.exercises.residual_checks import _inference
+    from course_utils.checking.exercises.misconceptions import nb05
+    from course_utils.checking.exercises.residual_checks import _inference
 
     def block_model(function):
         inputs = keras.Input((6, 6, 8))

@@ -5,7 +5,7 @@ test_catalogue.py."""
 import numpy as np
 import pytest
 
-from course_utils.exercises import load
+from course_utils.checking.exercises import load
 
 EX = load("06_transfer_learning")
 
@@ -99,7 +99,7 @@ def test_own_preprocessing_before_a_model_that_rescales_is_scaled_twice():
 def test_a_base_left_frozen_with_its_layer_flags_set_passes_with_a_note():
     """Keras 3.15: the fit of a classifier holding the base trains the layers whose flags are set, whatever
     base.trainable says (pinned in test_library_claims); the answer is accepted and told about base.summary()."""
-    from course_utils.exercises.misconceptions import nb06
+    from course_utils.checking.exercises.misconceptions import nb06
 
     feedback = EX.prepare_fine_tuning.evaluate(nb06._base_still_frozen)
     assert feedback.correct and "base.trainable False" in feedback.message
@@ -107,8 +107,8 @@ def test_a_base_left_frozen_with_its_layer_flags_set_passes_with_a_note():
 
 
 def test_the_reference_handed_out_by_use_names_a_file_that_is_not_an_image(tmp_path):
+    from course_utils.checking.exercises.photo_checks import PHOTO_CLASSES, photo_model
     from course_utils.data import DataError
-    from course_utils.exercises.photo_checks import PHOTO_CLASSES, photo_model
 
     predict = EX.predict_photo.use(lambda model, path, class_names: ("green", 2.0))  # wrong: the reference
     notes = tmp_path / "notes.jpg"
@@ -123,7 +123,7 @@ def test_the_reference_handed_out_by_use_names_a_file_that_is_not_an_image(tmp_p
 def test_the_test_photos_include_files_that_are_not_3_channel_rgb():
     from PIL import Image
 
-    from course_utils.exercises.photo_checks import photo_files
+    from course_utils.checking.exercises.photo_checks import photo_files
 
     modes = {path.name: Image.open(path).mode for path in photo_files()}
     assert {"RGBA", "L", "P"} <= set(modes.values()), modes

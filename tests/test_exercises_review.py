@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from course_utils.answers import match_choice
-from course_utils.exercises import Choice, load
-from course_utils.exercises.compare import compare
-from course_utils.exercises.functions import call_with_time_limit, timeout_problem
-from course_utils.quiz import load as load_quiz
+from course_utils.checking.answers import match_choice
+from course_utils.checking.exercises import Choice, load
+from course_utils.checking.exercises.compare import compare
+from course_utils.checking.exercises.functions import call_with_time_limit, timeout_problem
+from course_utils.checking.quiz import load as load_quiz
 
 POOL = ["3, the pool size", "4", "2 (the stride)", "none: pooling has no weights"]
 
@@ -181,7 +181,7 @@ class _FixedOutputs:
 
 
 def test_sigmoid_outputs_are_scored_as_probabilities_not_as_logits():
-    from course_utils.exercises.trained import _scores
+    from course_utils.checking.exercises.trained import _scores
 
     labels = np.array([0, 1, 2])
     confident = np.full((3, 10), 0.001) + 0.989 * np.eye(10)[labels]  # one sigmoid per class, near one-hot
@@ -193,7 +193,7 @@ def test_sigmoid_outputs_are_scored_as_probabilities_not_as_logits():
 
 def test_raw_scores_trained_with_a_probability_loss_are_diagnosed():
     keras = pytest.importorskip("keras")
-    from course_utils.exercises.trained import logits_with_probability_loss
+    from course_utils.checking.exercises.trained import logits_with_probability_loss
 
     def model(activation, loss):
         built = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),

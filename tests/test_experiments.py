@@ -1,11 +1,11 @@
-"""course_utils.experiments: validation split, the study's network, summaries and verdicts over seeds."""
+"""course_utils.building.experiments: validation split, the study's network, summaries and verdicts over seeds."""
 
 import math
 
 import numpy as np
 import pytest
 
-from course_utils import experiments
+from course_utils.building import experiments
 
 
 def test_split_validation_holds_out_disjoint_images():

@@ -1,4 +1,4 @@
-"""course_utils.explain on tiny conv models built so that the right answer is known."""
+"""course_utils.visualizing.explain on tiny conv models built so that the right answer is known."""
 
 import os
 
@@ -8,7 +8,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
 
-from course_utils import explain  # noqa: E402
+from course_utils.visualizing import explain  # noqa: E402
 
 SIZE = 10
 REGION = (slice(3, 6), slice(3, 6))  # the only conv-output positions the classifier reads

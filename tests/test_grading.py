@@ -11,8 +11,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from side_venv import NBGRADER, NBGRADER_SCRIPTS, python_with
 
-from course_utils import cli, exercises, grading, nbgrader_course, release
-from course_utils.exercises.functions import is_placeholder
+from course_utils.checking import exercises, grading
+from course_utils.checking.exercises.functions import is_placeholder
+from course_utils.instructor import cli, nbgrader_course, release
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -44,7 +45,8 @@ def test_solution_is_open_for_self_study_and_closed_in_graded_work(monkeypatch, 
 
 
 def test_graded_work_keeps_progress_and_models_in_the_submission_folder(graded_mode):
-    from course_utils import paths, progress
+    from course_utils import paths
+    from course_utils.checking import progress
 
     work = graded_mode / grading.WORK_FOLDER
     assert grading.graded()
@@ -65,7 +67,7 @@ def _course_folder(tmp_path, *parts):
 
 @pytest.mark.parametrize("stage", grading.STUDENT_FOLDERS)
 def test_graded_work_in_a_submission_is_recorded_under_its_nbgrader_student_id(stage, monkeypatch, tmp_path):
-    from course_utils import progress
+    from course_utils.checking import progress
 
     folder = _course_folder(tmp_path, stage, "bob", "00_start_here")
     monkeypatch.chdir(folder)
@@ -161,10 +163,10 @@ def test_source_notebook_gets_graded_mode_answer_cells_and_test_cells_with_point
                      ("answer_" + graded.cells[8].id, None)]
     start, test = graded.cells[2], graded.cells[4]
     assert _nbgrader_meta(start)["locked"] and not _nbgrader_meta(start)["grade"]
-    assert 'course_utils.grading.start("00_start_here")' in start.source
+    assert 'course_utils.checking.grading.start("00_start_here")' in start.source
     assert _nbgrader_meta(test) | {"points": 1} == _nbgrader_meta(test)
     assert _nbgrader_meta(test)["grade"] and _nbgrader_meta(test)["locked"] and not _nbgrader_meta(test)["solution"]
-    assert test.source.endswith('course_utils.grading.grade("00_start_here", "normalize", normalize)')
+    assert test.source.endswith('course_utils.checking.grading.grade("00_start_here", "normalize", normalize)')
     assert all(_nbgrader_meta(graded.cells[i])["solution"] for i in (3, 6, 8))
     assert all(not c.get("outputs") for c in graded.cells if c.cell_type == "code")
 
@@ -297,7 +299,8 @@ def test_readme_instructor_section_documents_nbgrader():
 
 
 def test_course_progress_counts_an_nbgrader_submission_under_its_student_folder(tmp_path):
-    from course_utils import class_progress, progress
+    from course_utils.checking import progress
+    from course_utils.instructor import class_progress
 
     for student, login in (("alice", "root"), ("bob", "root")):
         path = tmp_path / "submitted" / student / "00_start_here" / grading.WORK_FOLDER / "progress.json"

@@ -29,7 +29,7 @@ import pytest
 from side_venv import HUB, HUB_SCRIPTS, python_with
 from test_nbgrader import CAROL, EXPECTED, MARKERS, _fill, _grade_id
 
-from course_utils import exercises, progress
+from course_utils.checking import exercises, progress
 from course_utils.instructor import hub as course_hub
 
 pytestmark = pytest.mark.hub

@@ -7,8 +7,7 @@ import stat
 
 import pytest
 
-from course_utils import cli
-from course_utils.instructor import hub
+from course_utils.instructor import cli, hub
 
 
 @pytest.fixture

@@ -684,7 +684,7 @@ def test_l2_under_adam_moves_every_weight_by_about_the_learning_rate_decoupled_d
     """nb05 section 4b: under Adam an L2 penalty's gradient is divided by its own size, so on its own it moves
     weights 1 and 10 by the same amount (the learning rate, on the first step); decoupled decay shrinks both by
     the same fraction. The study's and the recipe's shrink factors are products of (1 - lr_t * wd)."""
-    from course_utils import experiments, recipes
+    from course_utils.building import experiments, recipes
 
     w = keras.Variable(np.array([1.0, 10.0], "float32"))
     keras.optimizers.Adam(1e-3).apply_gradients([(keras.ops.convert_to_tensor(2e-3 * w.numpy()), w)])
@@ -714,7 +714,7 @@ def test_adamw_decays_batchnorm_gamma_and_beta_unless_excluded():
 def test_sparse_categorical_crossentropy_has_no_label_smoothing():
     """nb05 section 7: the recipe one-hot encodes its labels because SparseCategoricalCrossentropy takes no
     label_smoothing in Keras 3; CategoricalCrossentropy(label_smoothing=0.1) trains towards 0.91 / 0.01."""
-    from course_utils import recipes
+    from course_utils.building import recipes
 
     with pytest.raises(TypeError):
         keras.losses.SparseCategoricalCrossentropy(label_smoothing=0.1)
@@ -730,7 +730,7 @@ def test_sparse_categorical_crossentropy_has_no_label_smoothing():
 
 def test_the_recipe_warms_up_over_a_quarter_of_its_steps_and_uses_batchnorm_momentum_0_9():
     """nb05 section 7: the one-cycle schedule's warm-up share (printed) and BatchNorm momentum 0.9."""
-    from course_utils import recipes
+    from course_utils.building import recipes
 
     schedule = recipes.one_cycle(100, 5e-3)
     assert recipes.WARMUP_SHARE == 0.25 and schedule.warmup_steps == 25
@@ -751,7 +751,7 @@ def test_add_broadcasts_axes_of_size_one_but_not_64_against_128_channels():
 def test_random_translation_interpolates_bilinearly_by_default():
     """nb05 section 4 (augmentation row): Keras' default interpolation is bilinear (sub-pixel shifts blur);
     the course's augmentation uses nearest, so a shifted image keeps the original grey levels."""
-    from course_utils import experiments
+    from course_utils.building import experiments
 
     assert layers.RandomTranslation(0.1, 0.1).interpolation == "bilinear"
     shift = experiments.augmentation(flip=False, seed=0)[-1]
@@ -763,7 +763,7 @@ def test_random_translation_interpolates_bilinearly_by_default():
 
 def test_densenet121_has_no_depthwise_convolutions_mobilenet_v2_has():
     """nb05 arch-read: DenseNet's convolutions are ordinary ones; MobileNetV2's are depthwise-separable."""
-    from course_utils import architectures
+    from course_utils.building import architectures
 
     counts = {}
     for name in ("DenseNet121", "MobileNetV2"):
@@ -823,7 +823,7 @@ def test_mobilenet_v2_and_efficientnet_b0_need_more_than_30_times_fewer_multiply
     """quiz 05 separable-convolutions-cost, nb05 section 6: counted by the course (VGG16 by formula, the others
     built with weights=None at their default 224x224 input); VGG16's 138 million parameters, most in its dense
     layers; published top-1: MobileNetV2 matches VGG16, EfficientNet-B0 beats it."""
-    from course_utils import architectures
+    from course_utils.building import architectures
 
     vgg = architectures.count_layers(architectures.vgg16_layers(), (224, 224, 3))
     assert vgg["params"] == 138_357_544

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 import course_utils
-from course_utils import catalog, links
+from course_utils import catalog
+from course_utils.instructor import links
 
 ROOT = Path(__file__).resolve().parent.parent
 

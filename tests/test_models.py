@@ -1,9 +1,9 @@
-"""course_utils.models: builders, parameter counts by formula, receptive fields, saving and loading."""
+"""course_utils.building.models: builders, parameter counts by formula, receptive fields, saving and loading."""
 
 import numpy as np
 import pytest
 
-from course_utils import models
+from course_utils.building import models
 
 keras = pytest.importorskip("keras")
 

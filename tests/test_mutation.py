@@ -1,6 +1,6 @@
 """Mutation testing of every checker: each exercise's checker must reject every automatically made wrong variant of
-its reference (``course_utils.exercises.mutation``) that behaves differently from the reference on broad inputs
-(``course_utils.exercises.mutation_probes``). A mutant the checker accepts is either declared ``Equivalent`` in the
+its reference (``course_utils.checking.exercises.mutation``) that behaves differently from the reference on broad inputs
+(``course_utils.checking.exercises.mutation_probes``). A mutant the checker accepts is either declared ``Equivalent`` in the
 exercise's catalogue, with the reason, or a failure here. The report table is written to
 ``build/mutation-report.md`` and printed.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.exercises import available, load
+from course_utils.checking.exercises import available, load
 
 pytestmark = pytest.mark.mutation
 
@@ -79,7 +79,7 @@ def _params():
 
 @pytest.mark.parametrize("exercise", list(_params()))
 def test_checker_rejects_every_mutant_that_behaves_differently(exercise):
-    from course_utils.exercises.mutation_probes import examine
+    from course_utils.checking.exercises.mutation_probes import examine
 
     start, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
@@ -100,7 +100,7 @@ def test_checker_rejects_every_mutant_that_behaves_differently(exercise):
 
 def report_table(results):
     """The Markdown report: one row per exercise, then every survivor and declared equivalent."""
-    from course_utils.exercises.mutation import OPERATORS
+    from course_utils.checking.exercises.mutation import OPERATORS
 
     lines = ["# Mutation report", "",
              "| exercise | mutants made | tested | killed | same, undeclared | declared equivalent | survivors | "
@@ -147,7 +147,7 @@ def _scale(images, factor=255):
 
 
 def test_function_mutants_cover_the_operators_and_compile():
-    from course_utils.exercises.mutation import function_mutants
+    from course_utils.checking.exercises.mutation import function_mutants
 
     mutants = function_mutants(_scale)
     ids = [m.id for m in mutants]
@@ -159,7 +159,7 @@ def test_function_mutants_cover_the_operators_and_compile():
 
 
 def test_an_equivalent_needs_a_reason():
-    from course_utils.exercises import Equivalent
+    from course_utils.checking.exercises import Equivalent
 
     with pytest.raises(ValueError):
         Equivalent("arith: a -> b", why="same")
@@ -171,8 +171,8 @@ def _scale_cases(rng):
 
 
 def test_examine_sorts_mutants_into_killed_equivalent_and_survivors():
-    from course_utils.exercises import Equivalent, Function
-    from course_utils.exercises.mutation_probes import examine
+    from course_utils.checking.exercises import Equivalent, Function
+    from course_utils.checking.exercises.mutation_probes import examine
 
     declared = Equivalent("keyword: np.asarray(..., dtype=float) -> (dropped)", why="true division gives floats")
     weak = Function("scale", _scale, _scale_cases, equivalents=[declared, Equivalent("arith: gone", why="no such one")])

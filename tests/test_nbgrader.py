@@ -22,7 +22,8 @@ import nbformat
 import pytest
 from side_venv import NBGRADER, NBGRADER_SCRIPTS, python_with
 
-from course_utils import cli, exercises, grading, progress
+from course_utils.checking import exercises, grading, progress
+from course_utils.instructor import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "build" / "nbgrader"
@@ -215,7 +216,7 @@ def test_autograde_records_carry_the_nbgrader_student_id(graded):
 
 
 def test_course_progress_shows_each_student_under_their_own_name(graded):
-    from course_utils import class_progress
+    from course_utils.instructor import class_progress
 
     for folder in ("submitted", "autograded"):
         summary = class_progress.summarize([COURSE / folder])

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import runner
+from course_utils.instructor import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -88,7 +88,7 @@ def test_transfer_notebook_without_downloads(tmp_path, monkeypatch):
     """06 on a fresh machine with no network and no COURSE_DATA_DIR: it says so, skips the ImageNet part and
     teaches transfer on digits. Runs only where the main test took the ImageNet path (data here)."""
     path = ROOT / "notebooks" / "06_transfer_learning.ipynb"
-    from course_utils import photos, pretrained
+    from course_utils.transfer_learning import photos, pretrained
 
     if photos.hymenoptera_source() is None or pretrained.weights_source() is None:
         pytest.skip("no photos and weights here: the main notebook test already ran the digits path")
@@ -120,7 +120,7 @@ def test_05_runs_on_mnist_where_no_fashion_mnist_is_reachable(tmp_path):
     startup = tmp_path / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-no-fashion.py").write_text(
-        "import course_utils.data\ncourse_utils.data.DEBIAN_FASHION_DIR = '/nonexistent/fashion-mnist'\n")
+        "import course_utils.data\ncourse_utils.data_sources.DEBIAN_FASHION_DIR = '/nonexistent/fashion-mnist'\n")
     env = {"IPYTHONDIR": str(tmp_path / "ipython"), "KERAS_HOME": str(tmp_path / "keras"), "COURSE_DATA_DIR": "",
            "COURSE_OFFLINE": "1"}
     notebook = ROOT / "notebooks" / "05_better_cnns.ipynb"

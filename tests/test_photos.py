@@ -1,4 +1,4 @@
-"""course_utils.photos: where the ants-vs-bees zip comes from, its extraction into the work folder, broken zips,
+"""course_utils.transfer_learning.photos: where the ants-vs-bees zip comes from, its extraction into the work folder, broken zips,
 folders of photos read with Keras, and file formats. Every test runs offline on small photo sets it writes itself."""
 
 import zipfile
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import photos
 from course_utils.data import DataError
+from course_utils.transfer_learning import photos
 
 SHARED_ZIP = Path("/work/shared/data/hymenoptera_data.zip")
 

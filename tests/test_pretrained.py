@@ -1,4 +1,4 @@
-"""course_utils.pretrained (where MobileNetV2's ImageNet weights come from, broken files) and course_utils.backbones
+"""course_utils.transfer_learning.pretrained (where MobileNetV2's ImageNet weights come from, broken files) and course_utils.transfer_learning.backbones
 (parameters by formula against Keras, timing with random weights)."""
 
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import backbones, pretrained
 from course_utils.data import DataError
+from course_utils.transfer_learning import backbones, pretrained
 
 SHARED_WEIGHTS = Path("/work/shared/data/weights") / pretrained.WEIGHTS_FILE
 

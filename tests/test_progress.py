@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import progress
-from course_utils.exercises import Value
+from course_utils.checking import progress
+from course_utils.checking.exercises import Value
 
 OLD_FILE = Path(__file__).parent / "data" / "progress_v1.json"  # written by the previous version (one JSON document)
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +95,7 @@ def test_no_temporary_files_are_left_behind(tmp_path):
 WRITER = """
     import sys, time
     from pathlib import Path
-    from course_utils import progress
+    from course_utils.checking import progress
     path, writer, count, gate = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     while not gate.exists():  # all writers start together
         time.sleep(0.005)
@@ -186,7 +186,7 @@ def test_a_writer_killed_during_its_writes_leaves_every_earlier_record_readable(
     path = tmp_path / "progress.json"
     proc = run_python("""
         import sys
-        from course_utils import progress
+        from course_utils.checking import progress
         for i in range(10**6):
             progress.record("exercise", "01_conv", "conv_loop", False, detail=str(i), path=sys.argv[1])
     """, path, wait=False)
@@ -206,7 +206,7 @@ def test_a_writer_killed_in_the_middle_of_a_record_costs_only_that_record(tmp_pa
     path = tmp_path / "progress.json"
     proc = run_python("""
         import os, signal, sys
-        from course_utils import progress
+        from course_utils.checking import progress
         for i in range(20):
             progress.record("exercise", "01_conv", "conv_loop", False, detail=str(i), path=sys.argv[1])
         write = os.write

@@ -1,4 +1,4 @@
-"""course_utils.quiz: answer checking, scores, seeds, progress records, widgets, text fallback, final quiz."""
+"""course_utils.checking.quiz: answer checking, scores, seeds, progress records, widgets, text fallback, final quiz."""
 
 import subprocess
 import sys
@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from course_utils import catalog, paths, progress, quiz
+from course_utils import catalog, paths
+from course_utils.checking import progress, quiz
 
 BANK = """\
 notebook: 09_test_notebook
@@ -202,7 +203,7 @@ def test_unknown_id_without_close_match_lists_the_ids(test_quiz):
     assert "t-single, t-multiple, t-numeric, t-true-false" in feedback.message
 
 
-# ---- one answering convention (course_utils.answers) ------------------------------------------------------
+# ---- one answering convention (course_utils.checking.answers) ------------------------------------------------------
 
 CONVENTION_BANK = """\
 notebook: 02_pooling
@@ -269,7 +270,7 @@ def test_a_multiple_text_that_names_nothing_is_explained(convention_quiz):
 
 
 def test_quiz_and_choice_exercise_read_an_answer_the_same_way(convention_quiz):
-    from course_utils.exercises import Choice
+    from course_utils.checking.exercises import Choice
 
     question = convention_quiz.question("c-pool")
     exercise = Choice("pool_values", list(question.choices), question.answer)
@@ -285,7 +286,7 @@ def test_quiz_and_choice_exercise_read_an_answer_the_same_way(convention_quiz):
 
 @pytest.mark.parametrize("value, status", [("b", "correct"), ("a", "wrong"), ("z", "invalid")])
 def test_feedback_is_rendered_by_the_exercises_renderer(test_quiz, value, status):
-    from course_utils.exercises.feedback import STATUSES, as_html, as_text
+    from course_utils.checking.exercises.feedback import STATUSES, as_html, as_text
 
     feedback = test_quiz.answer("t-single", value, quiet=True)
     assert feedback.status == status and status in STATUSES
@@ -296,7 +297,7 @@ def test_feedback_is_rendered_by_the_exercises_renderer(test_quiz, value, status
 
 
 def test_every_quiz_status_has_a_style_in_the_shared_table():
-    from course_utils.exercises.feedback import STATUSES
+    from course_utils.checking.exercises.feedback import STATUSES
 
     assert {"correct", "wrong", "partial", "invalid", "unknown"} <= set(STATUSES)
     assert STATUSES["partial"][0] != STATUSES["wrong"][0] != STATUSES["correct"][0]
@@ -716,7 +717,7 @@ def test_safe_eval_rejects_everything_else(expression):
 
 
 def test_importing_quiz_does_not_import_heavy_libraries():
-    code = "import sys, course_utils.quiz; print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', " \
+    code = "import sys, course_utils.checking.quiz; print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', " \
            "'ipywidgets') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

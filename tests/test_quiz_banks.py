@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from course_utils import answers, quiz
+from course_utils.checking import answers, quiz
 
 BANKS = quiz.banks()
 SPECS = [spec for bank in BANKS.values() for spec in bank.questions]
@@ -74,7 +74,7 @@ def test_single_choice_has_exactly_one_correct_answer_among_distinct_choices(spe
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.type in ("single", "multiple")], ids=lambda s: s.id)
 def test_every_choice_is_named_by_its_text_its_letter_and_its_tidied_text(spec):
-    """The answering convention (course_utils.answers) reaches every choice of every bank."""
+    """The answering convention (course_utils.checking.answers) reaches every choice of every bank."""
     for index, choice in enumerate(spec.choices):
         for name in (choice, "abcdefghijklmnopqrstuvwxyz"[index], f"  {choice.upper()}  ", choice.replace(", ", ",")):
             assert answers.match_choice(name, spec.choices) == index, name
@@ -182,8 +182,8 @@ def test_pooling_has_no_parameters_answer_is_zero():
 
 @pytest.mark.parametrize("name", sorted(BANKS))
 def test_every_question_with_a_second_try_has_a_hint(name):
-    """A wrong first try shows the bank's hint (course_utils.quiz.tries); one-try questions need none."""
-    from course_utils.quiz import tries
+    """A wrong first try shows the bank's hint (course_utils.checking.quiz.tries); one-try questions need none."""
+    from course_utils.checking.quiz import tries
 
     for spec in BANKS[name].questions:
         question = spec.make(0)

@@ -1,4 +1,4 @@
-"""course_utils.quiz.widgets: cards driven by setting values and clicking, labels shown in full, the fallback to
+"""course_utils.checking.quiz.widgets: cards driven by setting values and clicking, labels shown in full, the fallback to
 text. These tests also run under ipywidgets 7.7 (Colab's version): see test_quiz_ipywidgets7.py."""
 
 import sys
@@ -7,9 +7,10 @@ import types
 
 import pytest
 
-from course_utils import paths, progress, quiz
-from course_utils.exercises.feedback import STATUSES
-from course_utils.quiz import widgets
+from course_utils import paths
+from course_utils.checking import progress, quiz
+from course_utils.checking.exercises.feedback import STATUSES
+from course_utils.checking.quiz import widgets
 
 ipywidgets = pytest.importorskip("ipywidgets")
 

@@ -1,9 +1,9 @@
-"""course_utils.recipes: the best recipe's network, settings, training on a few images, test-time flips."""
+"""course_utils.building.recipes: the best recipe's network, settings, training on a few images, test-time flips."""
 
 import numpy as np
 import pytest
 
-from course_utils import recipes
+from course_utils.building import recipes
 
 keras = pytest.importorskip("keras")
 

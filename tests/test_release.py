@@ -9,7 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils import cli, progress, release, runner
+from course_utils.checking import progress
+from course_utils.instructor import cli, release, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 

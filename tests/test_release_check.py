@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import cli, links
-from course_utils.instructor import release_check
+from course_utils.instructor import cli, links, release_check
 
 ROOT = Path(__file__).resolve().parent.parent
 

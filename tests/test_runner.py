@@ -6,7 +6,7 @@ import os
 import nbformat
 import pytest
 
-from course_utils import cli, runner
+from course_utils.instructor import cli, runner
 
 PARAMETERS = "FAST = course_utils.fast_mode()\nN = 3 if FAST else 1000\n"
 

@@ -1,11 +1,11 @@
-"""course_utils.signal_flow: spread and gradient per layer at initialisation, against theory."""
+"""course_utils.building.signal_flow: spread and gradient per layer at initialisation, against theory."""
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from course_utils import signal_flow  # noqa: E402
+from course_utils.building import signal_flow  # noqa: E402
 
 
 @pytest.fixture(scope="module")

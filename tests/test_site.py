@@ -169,7 +169,7 @@ def _quiz_card(page, question_id):
 
 
 def test_quiz_answered_wrongly_then_rightly_shows_the_banks_feedback(page):
-    from course_utils.quiz import find_spec
+    from course_utils.checking.quiz import find_spec
 
     _, spec = find_spec("start-white-pixel")
     question = spec.make(0)
@@ -208,7 +208,7 @@ def test_generated_question_is_scored_with_its_own_numbers(page):
 
 def _solution_lines(notebook, student_source):
     """Lines of the exercise module's reference solutions that the student notebook does not show anyway."""
-    from course_utils import exercises
+    from course_utils.checking import exercises
 
     try:
         found = exercises.load(notebook)

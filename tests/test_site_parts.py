@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from course_utils.checking.quiz import banks
 from course_utils.instructor.site import figures, pages, quizdata
-from course_utils.quiz import banks
 
 
 def _all_specs():
@@ -52,7 +52,7 @@ def test_quiz_html_is_inert_json_that_cannot_close_its_script_tag():
 
 
 def test_final_quiz_on_the_site_draws_like_the_notebook():
-    from course_utils import quiz
+    from course_utils.checking import quiz
 
     data = quizdata.final_quiz(n=8, seed=3)
     assert [q["id"] for q in data["questions"]] == quiz.final_quiz(n=8, seed=3).ids
@@ -144,7 +144,7 @@ def test_a_page_gets_launch_buttons_figure_files_with_alt_text_a_quiz_and_exerci
 
 
 def test_course_site_is_a_subcommand_and_import_course_utils_loads_no_sphinx():
-    from course_utils import cli
+    from course_utils.instructor import cli
 
     args = cli.build_parser().parse_args(["site", "out", "00", "--fast"])
     assert args.out_dir == "out" and args.notebooks == ["00"] and args.fast

@@ -1,10 +1,10 @@
-"""course_utils.transfer: features, the exact linear head, cross-validation, freezing, and the BatchNormalization
+"""course_utils.transfer_learning.transfer: features, the exact linear head, cross-validation, freezing, and the BatchNormalization
 behaviour notebook 06 teaches (pinned on the installed Keras, so an upgrade that changes it fails here first)."""
 
 import numpy as np
 import pytest
 
-from course_utils import transfer
+from course_utils.transfer_learning import transfer
 
 KERAS_CHANGED = (
     "Keras changed how BatchNormalization behaves while fine-tuning: update notebook 06 (section 'BatchNormalization "

@@ -101,7 +101,7 @@ hub.configure(c, {folder!r})  # noqa: F821 - c is JupyterHub's config
 def prepare(folder, *, instructor="instructor", ip="127.0.0.1", port=8000, proxy=None, course_id=COURSE_ID,
             notebooks_dir=None):
     """Write the hub's folder (see the module doc); returns its settings. The course folder is made once."""
-    from course_utils import nbgrader_course
+    from course_utils.instructor import nbgrader_course
 
     folder = Path(folder).resolve()
     settings = {"ip": ip, "port": int(port), "instructor": instructor, "course_id": course_id,

@@ -74,7 +74,7 @@ def links_at_ref(root, repo, ref):
 def check(root=None):
     """The ``ReleaseCheck`` of the clone at ``root`` (default: the one this package runs from)."""
     import course_utils
-    from course_utils import links
+    from course_utils.instructor import links
 
     root = Path(root) if root else links.ROOT
     version = _project_version(root)
@@ -98,7 +98,7 @@ def _out_of_sync(root):
     import shutil
     import tempfile
 
-    from course_utils import links
+    from course_utils.instructor import links
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)

@@ -47,7 +47,7 @@ def _select(names, release_result):
 
 def execute(notebooks, run_dir, fast, timeout=1800):
     """Run the released notebooks (paths) into ``run_dir``, figures described; returns the figure log path."""
-    from course_utils import runner
+    from course_utils.instructor import runner
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def execute(notebooks, run_dir, fast, timeout=1800):
 
 
 def _conf(paths, widgets):
-    from course_utils import links
+    from course_utils.instructor import links
 
     settings = {
         "project": TITLE,
@@ -111,7 +111,7 @@ def _has_widgets(nb):
 def _check_no_solutions(page, source_path, regions, name):
     import nbformat
 
-    from course_utils import release
+    from course_utils.instructor import release
 
     leaked = release._leaks(nbformat.read(source_path, as_version=4), nbformat.from_dict(page), regions)
     if leaked:
@@ -123,7 +123,7 @@ def build(out_dir, executed=None, fast=False, names=None, work=None, cache=None,
           timeout=1800):
     """Build the site into ``out_dir``; returns the report (timings in seconds, size in MB, figures...)."""
 
-    from course_utils import release, runner
+    from course_utils.instructor import release, runner
     from course_utils.instructor.site import home, pages
 
     start = time.perf_counter()

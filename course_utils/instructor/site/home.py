@@ -2,7 +2,8 @@
 
 import html
 
-from course_utils import catalog, links
+from course_utils import catalog
+from course_utils.instructor import links
 
 INTRO = """\
 An open-source, interactive course on **Convolutional Neural Networks** in Python with TensorFlow/Keras 3.

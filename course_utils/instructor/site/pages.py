@@ -11,7 +11,7 @@ import html
 import re
 from pathlib import Path
 
-from course_utils import links
+from course_utils.instructor import links
 from course_utils.instructor.site import quizdata
 
 _QUIZ_LOAD = re.compile(r"""quiz\.load\(\s*["']([\w.-]+)["']""")
@@ -137,7 +137,7 @@ class PageMaker:
             return quizdata.final_quiz()
         match = _QUIZ_LOAD.search(source)
         if match:
-            from course_utils.quiz import _resolve_bank
+            from course_utils.checking.quiz import _resolve_bank
 
             return quizdata.bank_quiz(_resolve_bank(match.group(1)))
         return None

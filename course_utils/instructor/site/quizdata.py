@@ -11,8 +11,8 @@ import html
 import itertools
 import json
 
-from course_utils.answers import letter
-from course_utils.quiz.text import markup
+from course_utils.checking.answers import letter
+from course_utils.checking.quiz.text import markup
 
 VARIANTS = 6
 MAX_CHOICES_FOR_SETS = 8  # "select all that apply" questions are graded for every subset of their choices
@@ -73,7 +73,7 @@ def quiz_data(quiz_title, specs, note=""):
 
 def bank_quiz(name):
     """The quiz of one bank (``"01_convolution_by_hand"``), every question in the bank's order."""
-    from course_utils.quiz import banks
+    from course_utils.checking.quiz import banks
 
     bank = banks()[name]
     return quiz_data(bank.title, bank.questions)
@@ -81,7 +81,7 @@ def bank_quiz(name):
 
 def final_quiz(n=15, seed=0):
     """The final quiz as ``course_utils.quiz.final_quiz`` draws it (a fixed seed), with variants."""
-    from course_utils import quiz
+    from course_utils.checking import quiz
 
     drawn = quiz.final_quiz(n=n, seed=seed)
     specs = [quiz.find_spec(question_id)[1] for question_id in drawn.ids]

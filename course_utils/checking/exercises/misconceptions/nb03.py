@@ -1,0 +1,424 @@
+"""Misconception catalogue of notebook 03: the small CNN, two parameter counts, the loss for one-hot labels,
+a model trained to an accuracy floor. Models are built lazily (only the catalogue test builds them)."""
+
+import functools
+
+import numpy as np
+
+from course_utils.checking.exercises.catalogue import Alternative, Equivalent, Mistake
+
+# --------------------------------------------------------------------------- small_cnn
+
+
+def _small_cnn(conv1=None, conv2=None, pool2=None, head=None, pool=None):
+    """The reference Sequential with some layers replaced (each argument a list of layers)."""
+    import keras
+    from keras import layers
+
+    pool = pool or layers.MaxPooling2D
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        *(conv1 or [layers.Conv2D(16, 5, activation="relu")]),
+        pool(2),
+        *(conv2 or [layers.Conv2D(32, 3, activation="relu")]),
+        *(pool2 or [pool(2)]),
+        layers.Flatten(),
+        *(head or [layers.Dense(10, activation="softmax")]),
+    ])
+
+
+def _no_softmax():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10)])
+
+
+def _no_relu():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5)], conv2=[layers.Conv2D(32, 3)])
+
+
+def _sigmoid_output():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation="sigmoid")])
+
+
+def _same_padding_equal_parameters():
+    """'same' padding in the first conv and a 3x3/2 second pool: every layer has the reference's parameter count
+    (13,066 in all), but the feature maps have other sizes."""
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, padding="same", activation="relu")],
+                      pool2=[layers.MaxPooling2D(3, strides=2)])
+
+
+def _filters_swapped():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(32, 5, activation="relu")], conv2=[layers.Conv2D(16, 3, activation="relu")])
+
+
+def _no_second_pool():
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(16, 5, activation="relu"), layers.MaxPooling2D(2),
+                             layers.Conv2D(32, 3, activation="relu"), layers.Flatten(),
+                             layers.Dense(10, activation="softmax")])
+
+
+def _dense_without_bias():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation="softmax", use_bias=False)])
+
+
+def _softmax_twice():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation="softmax"), layers.Softmax()])
+
+
+def _average_pooling():
+    from keras import layers
+
+    return _small_cnn(pool=layers.AveragePooling2D)
+
+
+def _list_of_layers():
+    import keras
+    from keras import layers
+
+    return [keras.Input((28, 28, 1)), layers.Conv2D(16, 5, activation="relu"), layers.MaxPooling2D(2),
+            layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(),
+            layers.Dense(10, activation="softmax")][1:]
+
+
+def _extra_dense():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(64, activation="relu"), layers.Dense(10, activation="softmax")])
+
+
+def _separate_activation_layers():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5), layers.ReLU()], conv2=[layers.Conv2D(32, 3), layers.ReLU()],
+                      head=[layers.Dense(10), layers.Softmax()])
+
+
+def _activation_layers():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5), layers.Activation("relu")],
+                      conv2=[layers.Conv2D(32, (3, 3)), layers.Activation("relu")],
+                      head=[layers.Dense(10), layers.Activation("softmax")])
+
+
+def _relu_after_pooling_model():
+    """Conv2D -> MaxPooling2D -> ReLU: the same function as Conv2D(relu) -> MaxPooling2D (max and ReLU commute)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(16, 5), layers.MaxPooling2D(2), layers.ReLU(),
+                             layers.Conv2D(32, 3), layers.MaxPooling2D(2), layers.Activation("relu"), layers.Flatten(),
+                             layers.Dense(10, activation="softmax")])
+
+
+def _functional():
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(16, (5, 5), activation=keras.activations.relu)(inputs)
+    x = layers.MaxPooling2D(pool_size=(2, 2))(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(x))
+    return keras.Model(inputs, outputs)
+
+
+def _tf_nn_activations():
+    """The TensorFlow idiom: ``activation=tf.nn.relu`` / ``tf.nn.softmax`` (named ``softmax_v2`` in TF 2.x)."""
+    import tensorflow as tf
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=tf.nn.relu)],
+                      conv2=[layers.Conv2D(32, 3, activation=tf.nn.relu)],
+                      head=[layers.Dense(10, activation=tf.nn.softmax)])
+
+
+def _ops_lambdas():
+    """Activations written as lambdas over ``keras.ops``."""
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=lambda x: keras.ops.maximum(x, 0.0))],
+                      head=[layers.Dense(10, activation=lambda x: keras.ops.softmax(x, axis=-1))])
+
+
+def _tanh_output():
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation="tanh")])
+
+
+def _log_softmax_output():
+    import tensorflow as tf
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10, activation=tf.nn.log_softmax)])
+
+
+def _builder_without_input():
+    """A function that builds the model without keras.Input: the check builds it."""
+    import keras
+    from keras import layers
+
+    def build():
+        return keras.Sequential([layers.Conv2D(16, 5, activation="relu"), layers.MaxPooling2D(2),
+                                 layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(),
+                                 layers.Dense(10, activation="softmax")])
+    return build
+
+
+SMALL_CNN = {
+    "mistakes": [
+        Mistake(_no_softmax, "no softmax", lazy=True),
+        Mistake(_no_relu, "activation='relu'", lazy=True),
+        Mistake(_sigmoid_output, "sigmoid", lazy=True),
+        Mistake(_same_padding_equal_parameters, "spatial size differs", lazy=True),
+        Mistake(_filters_swapped, "number of filters", lazy=True),
+        Mistake(_no_second_pool, "missing a MaxPooling2D after layer 3", lazy=True),
+        Mistake(_dense_without_bias, "use_bias", lazy=True),
+        Mistake(_softmax_twice, "softmax twice", lazy=True),
+        Mistake(_average_pooling, "AveragePooling2D", lazy=True),
+        Mistake(_list_of_layers, "wrap it with `keras.Sequential", lazy=True),
+        Mistake(_extra_dense, "a Dense too many", lazy=True),
+        Mistake(_tanh_output, "applies tanh", lazy=True),
+        Mistake(_log_softmax_output, "applies log_softmax", lazy=True),
+    ],
+    "alternatives": [
+        Alternative(_separate_activation_layers, lazy=True, note="ReLU() and Softmax() layers"),
+        Alternative(_activation_layers, lazy=True, note='Activation("relu") layers'),
+        Alternative(_functional, lazy=True, note="the functional API"),
+        Alternative(_relu_after_pooling_model, lazy=True, note="ReLU after the pooling layer (max and ReLU commute)"),
+        Alternative(_builder_without_input, lazy=True, note="a builder without keras.Input"),
+        Alternative(_tf_nn_activations, lazy=True, note="activation=tf.nn.relu / tf.nn.softmax"),
+        Alternative(_ops_lambdas, lazy=True, note="activations as lambdas over keras.ops"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
+        Equivalent("element: [keras.Input((28, 28, 1)), layers.Conv2D(16, ... -> [layers.Conv2D(16, 5, "
+                   "activation='relu'), lay...", why="a Sequential without Input is built on its first call; the "
+                   "checker builds it for (28, 28, 1) and it has the same layers, shapes and outputs."),
+    ],
+}
+
+# --------------------------------------------------------------------------- param_counts: (Conv2D 64 3x3 on 32, Dense 128 on 5x5x64)
+
+
+def _param_counts_by_keras():
+    import keras
+
+    conv, dense = keras.layers.Conv2D(64, 3), keras.layers.Dense(128)
+    conv.build((None, 7, 7, 32))
+    dense.build((None, 5 * 5 * 64))
+    return conv.count_params(), dense.count_params()
+
+
+PARAM_COUNTS = {
+    "mistakes": [
+        Mistake((18_432, 204_928), "biases of the convolution",
+                message="18,432 leaves out the biases of the convolution: one per filter, 64 more."),
+        Mistake((18_496, 204_800), "biases of the Dense layer",
+                message="204,800 leaves out the biases of the Dense layer: one per unit, 128 more."),
+        Mistake((640, 204_928), "input channels",
+                message="640 forgets the 32 input channels: each filter has a 3x3 weight for every input channel, "
+                        "(3*3*32 + 1) * 64."),
+        Mistake((18_496, 3_328), "5*5*64",
+                message="3,328 counts 5*5 = 25 inputs to the Dense layer: the flattened map has 5*5*64 = 1,600 "
+                        "values, (1,600 + 1) * 128."),
+        Mistake((204_928, 18_496), "order",
+                message="Right numbers, wrong order: the convolution's count comes first, then the Dense layer's."),
+        Mistake(18_496 + 204_928, "tuple of 2 items"),
+        Mistake("(18496, 204928)", "should be a tuple"),
+    ],
+    "alternatives": [
+        Alternative([18_496, 204_928], note="a list"),
+        Alternative((18_496.0, 204_928.0), note="floats"),
+        Alternative(np.array([18_496, 204_928]), note="an array"),
+        Alternative(_param_counts_by_keras, lazy=True, note="counted by Keras"),
+    ],
+}
+
+# --------------------------------------------------------------------------- loss_for_onehot (a choice)
+
+
+def _keras_loss(name, build=True, module="losses"):
+    def make():
+        import keras
+
+        found = getattr(getattr(keras, module), name)
+        return found() if name[0].isupper() and build else found
+    return make
+
+
+def _keras_metric(name, build=True):
+    return _keras_loss(name, build, module="metrics")
+
+
+LOSS_FOR_ONEHOT = {
+    "mistakes": [
+        Mistake("sparse_categorical_crossentropy", "sparse",
+                message="The 'sparse' loss expects one integer per image (shape (N,)), not one-hot rows."),
+        Mistake(_keras_loss("SparseCategoricalCrossentropy"), "one integer per image", lazy=True),
+        Mistake("binary_crossentropy", "yes/no",
+                message="Binary cross-entropy treats the 10 outputs as 10 independent yes/no questions; a digit "
+                        "is exactly one of 10 classes."),
+        Mistake("mean_squared_error", "trains, but slowly",
+                message="It trains, but slowly: cross-entropy is the loss that matches softmax probabilities."),
+        Mistake("mse", "matches softmax probabilities"),
+        Mistake("hinge", "not one of the options"),
+        Mistake(_keras_metric("CategoricalCrossentropy"), "is a metric, not a loss", lazy=True),
+        Mistake(_keras_metric("CategoricalCrossentropy", build=False), "keras.metrics is a metric", lazy=True),
+    ],
+    "alternatives": [
+        Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
+        Alternative(_keras_loss("CategoricalCrossentropy", build=False), lazy=True, note="a loss class"),
+        Alternative(_keras_metric("categorical_crossentropy"), lazy=True,
+                    note="keras.metrics.categorical_crossentropy: the very function of keras.losses"),
+        Alternative(_keras_loss("categorical_crossentropy"), lazy=True, note="the loss function"),
+        Alternative("b", note="a letter"),
+        Alternative("Categorical cross-entropy", note="in words"),
+    ],
+}
+
+# --------------------------------------------------------------------------- trained_model
+
+_DIGITS = {}
+
+
+def _digits(part):
+    """Training digits (3,000, scaled to [0, 1] unless ``part == "raw"``) or the notebook's test digits."""
+    if not _DIGITS:
+        from course_utils import data
+        from course_utils.building import models
+
+        (x, y), (x_test, y_test) = data.load_mnist(n_train=3_000, n_test=2_000, verbose=False)
+        _DIGITS.update(scaled=(models.prepare_images(x), y), raw=(x[..., None].astype("float32"), y),
+                       symmetric=(x[..., None].astype("float32") / 127.5 - 1.0, y),
+                       test=(models.prepare_images(x_test), y_test))
+    return _DIGITS[part]
+
+
+def _trained(build, part="scaled", epochs=3, n=None, loss="sparse_categorical_crossentropy", shuffle_labels=False):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build()
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    x, y = _digits(part)
+    if shuffle_labels:  # labels that no longer belong to their images
+        y = np.random.default_rng(0).permutation(y)
+    if epochs:
+        model.fit(x[:n], y[:n], epochs=epochs, batch_size=64, verbose=0)
+    return model
+
+
+def _classic_b():
+    from course_utils.building import models
+
+    return models.classic_b()
+
+
+def _mlp():
+    from course_utils.building import models
+
+    return models.mlp()
+
+
+def _mlp_256():
+    from course_utils.building import models
+
+    return models.mlp((256,))
+
+
+def _history():
+    """``trained_model = model.fit(...)``: what fit returns."""
+    from course_utils.building import models
+
+    model = models.compile_for(models.classic_b())
+    x, y = _digits("scaled")
+    return model.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
+
+
+def _rescaling_classic_b():
+    import keras
+
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 / 255), *_classic_b().layers])
+
+
+def _functional_logits():
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((28, 28, 1))
+    x = layers.MaxPooling2D()(layers.Conv2D(32, 3, activation="relu")(inputs))
+    x = layers.MaxPooling2D()(layers.Conv2D(32, 3, activation="relu")(x))
+    return keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
+
+
+def _unbuilt():
+    import keras
+    from keras import layers
+
+    return keras.Sequential([layers.Conv2D(8, 3, activation="relu"), layers.Flatten(), layers.Dense(10)])
+
+
+def _without_input():
+    import keras
+    from keras import layers
+
+    return keras.Sequential([layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(),
+                             layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(), layers.Flatten(),
+                             layers.Dense(10, activation="softmax")])
+
+
+def _logits_loss():
+    import keras
+
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+TRAINED_MODEL = {
+    "mistakes": [
+        Mistake(functools.partial(_trained, _classic_b, epochs=0), "not been trained yet", lazy=True),
+        Mistake(_unbuilt, "not been built", lazy=True),
+        Mistake(functools.partial(_trained, _classic_b, "raw"), "unscaled inputs", lazy=True),
+        Mistake(functools.partial(_trained, _mlp, "test", epochs=15), "trained on the test digits", lazy=True),
+        Mistake(functools.partial(_trained, _classic_b, n=320, epochs=1), "more epochs", lazy=True),
+        Mistake(functools.partial(_trained, _rescaling_classic_b), "twice", lazy=True),
+        Mistake(_classic_b, "trained Keras model"),
+        Mistake(functools.partial(_trained, _classic_b, epochs=2, shuffle_labels=True), "close to guessing",
+                lazy=True),
+        Mistake(functools.partial(_trained, _classic_b, "symmetric"), "[-1, 1]", lazy=True),
+        Mistake(_history, "what `fit` returns: a History", lazy=True),
+        Mistake(functools.partial(_trained, _mlp_256, epochs=5), "no convolution layer", lazy=True),
+    ],
+    "alternatives": [
+        Alternative(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), lazy=True,
+                    note="a model that rescales its own inputs, trained on raw pixels"),
+        Alternative(lambda: _trained(_functional_logits, epochs=5, loss=_logits_loss()), lazy=True,
+                    note="functional, logits and from_logits=True"),
+        Alternative(functools.partial(_trained, _without_input, epochs=5), lazy=True,
+                    note="a Sequential without Input, built by fit"),
+    ],
+    "equivalents": [  # tests/test_mutation.py: wrapped reference models that are right after all
+        Equivalent("model: inputs scaled by 255 again", why="a ReLU CNN is almost scale-invariant: inputs x255 keep the "
+                   "argmax (the probe finds it above the floor too), and the exercise grades the accuracy on held-out digits."),
+        Equivalent("model: logits instead of probabilities", why="log-probabilities have the same argmax; the checker "
+                   "turns outputs that are not probabilities into probabilities (logits are an accepted answer)."),
+    ],
+}
