@@ -46,13 +46,12 @@ def find(name):
 
 def map_markdown(on_colab=None):
     """The notebook map as a Markdown table; links open in Colab when running there."""
-    from course_utils import env
-    from course_utils.instructor import links
+    from course_utils import addresses, env
 
     on_colab = env.platform_name() == "colab" if on_colab is None else on_colab
     rows = ["| notebook | what you do | minutes |", "|---|---|---|"]
     for nb in NOTEBOOKS:
-        target = links.colab_url(nb.file) if on_colab else nb.file
+        target = addresses.colab_url(nb.file) if on_colab else nb.file
         title = f"[{nb.title}]({target})" if nb.ready else f"{nb.title} (coming soon)"
         rows.append(f"| {title} | {nb.summary} | {nb.minutes} |")
     return "\n".join(rows)

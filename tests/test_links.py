@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import course_utils
-from course_utils import catalog
+from course_utils import addresses, catalog
 from course_utils.instructor import links
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_urls_follow_the_repository_constant():
     assert links.colab_url("03_mnist_cnn") == (
-        f"https://colab.research.google.com/github/{links.GITHUB_REPO}/blob/{links.COURSE_REF}/notebooks/03_mnist_cnn.ipynb"
+        f"https://colab.research.google.com/github/{addresses.GITHUB_REPO}/blob/{addresses.COURSE_REF}/notebooks/03_mnist_cnn.ipynb"
     )
     assert links.binder_url("03_mnist_cnn.ipynb").endswith("?labpath=notebooks%2F03_mnist_cnn.ipynb")
-    assert links.pip_install_target() == f"cnn-course @ git+https://github.com/{links.GITHUB_REPO}@{links.COURSE_REF}"
+    assert links.pip_install_target() == f"cnn-course @ git+https://github.com/{addresses.GITHUB_REPO}@{addresses.COURSE_REF}"
     assert links.pip_install_target("tf").startswith("cnn-course[tf] @ git+")
 
 
@@ -24,12 +24,12 @@ def test_sync_rewrites_badges_and_install_line_after_a_move(tmp_path, monkeypatc
     source = ROOT / "notebooks" / "00_start_here.ipynb"
     copy = tmp_path / source.name
     copy.write_text(source.read_text())
-    monkeypatch.setattr(links, "GITHUB_REPO", "new-home/cnn")
+    monkeypatch.setattr(addresses, "GITHUB_REPO", "new-home/cnn")
     assert links.sync_notebook(copy)
     text = json.loads(copy.read_text())
     joined = "".join("".join(c["source"]) for c in text["cells"])
-    assert f"github/new-home/cnn/blob/{links.COURSE_REF}/notebooks/00_start_here.ipynb" in joined
-    assert f"git+https://github.com/new-home/cnn@{links.COURSE_REF}" in joined
+    assert f"github/new-home/cnn/blob/{addresses.COURSE_REF}/notebooks/00_start_here.ipynb" in joined
+    assert f"git+https://github.com/new-home/cnn@{addresses.COURSE_REF}" in joined
     assert "cnn-course/cnn-course" not in joined
     assert not links.sync_notebook(copy)  # idempotent
 
@@ -64,14 +64,14 @@ def test_course_ref_is_the_tag_of_this_version():
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert course_utils.__version__ == version
-    assert links.COURSE_REF == f"v{version}", "after a version bump: course links --ref v<version>"
+    assert addresses.COURSE_REF == f"v{version}", "after a version bump: course links --ref v<version>"
 
 
 def test_set_home_rewrites_the_constants_in_the_source(tmp_path, monkeypatch):
     for name in ("GITHUB_REPO", "COURSE_REF"):
-        monkeypatch.setattr(links, name, getattr(links, name))  # restored after the test
-    source = tmp_path / "links.py"
-    source.write_text(Path(links.__file__).read_text())
+        monkeypatch.setattr(addresses, name, getattr(addresses, name))  # restored after the test
+    source = tmp_path / "addresses.py"
+    source.write_text(Path(addresses.__file__).read_text())
     links.set_home(repo="someone/cnn", ref="v9.9.9", source=source)
     text = source.read_text()
     assert 'GITHUB_REPO = "someone/cnn"' in text and 'COURSE_REF = "v9.9.9"' in text
@@ -119,7 +119,7 @@ def _run_setup_cell_on_colab(monkeypatch, returncode):
 def test_setup_cell_installs_this_version_without_touching_colabs_packages(monkeypatch):
     calls = _run_setup_cell_on_colab(monkeypatch, 0)
     pip, then = calls
-    assert pip[-1] == links.pip_install_target() and links.COURSE_REF in pip[-1]
+    assert pip[-1] == links.pip_install_target() and addresses.COURSE_REF in pip[-1]
     assert "--no-deps" in pip  # Colab's TensorFlow, Keras, NumPy and ipywidgets are never replaced
     assert then == "install_missing"
 

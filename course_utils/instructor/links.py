@@ -1,50 +1,30 @@
-"""The course's repository address and version, in one place, and everything that follows from them.
+"""Everything that follows from the course's address and version (``course_utils.addresses``): the notebooks'
+launch badges and Colab setup cell, the README's generated blocks, and ``set_home`` (``course links``).
 
-``GITHUB_REPO`` is where the course lives on GitHub; ``COURSE_REF`` is the git tag (or commit) of this version of
-the course. Colab and Binder badges open the notebooks at ``COURSE_REF``, and the notebooks' Colab setup cell
-installs the package from ``COURSE_REF``, so a notebook always runs with the package it was written for.
-
-To move the course or release a version: ``course links --repo OWNER/NAME --ref vX.Y.Z`` rewrites these constants
-and every badge, setup cell and README block (``course links`` alone re-syncs them); then commit and push the tag.
-A test checks that the notebooks and the README agree with the constants, and that ``COURSE_REF`` is the tag of
-the package's version.
+To move the course or release a version: ``course links --repo OWNER/NAME --ref vX.Y.Z`` rewrites the constants
+in ``addresses.py`` and every badge, setup cell and README block (``course links`` alone re-syncs them); then commit
+and push the tag. A test checks that the notebooks and the README agree with the constants, and that
+``COURSE_REF`` is the tag of the package's version.
 """
 
 import json
 import re
 from pathlib import Path
 
-GITHUB_REPO = "cnn-course/cnn-course"
-COURSE_REF = "v0.1.0"
-PACKAGE = "cnn-course"
+from course_utils import addresses
+from course_utils.addresses import binder_url, colab_url, github_url, pip_install_target
+from course_utils.catalog import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
 BADGES_START, BADGES_END = "<!-- badges -->", "<!-- /badges -->"
 INSTALL_MARK = "# course-install"
 
 
-def github_url():
-    return f"https://github.com/{GITHUB_REPO}"
-
-
-def colab_url(notebook):
-    """Open ``notebooks/<notebook>`` from GitHub in Colab."""
-    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{COURSE_REF}/notebooks/{_name(notebook)}"
-
-
-def binder_url(notebook=None):
-    """Launch the repository on Binder in JupyterLab, opened at ``notebooks/<notebook>`` when given."""
-    url = f"https://mybinder.org/v2/gh/{GITHUB_REPO}/{COURSE_REF}"
-    return f"{url}?labpath=notebooks%2F{_name(notebook)}" if notebook else url
-
-
-INSTALL_EXTRAS = "lab"  # what a student or instructor installs on their own machine: TensorFlow, Keras, JupyterLab
-
-
-def pip_install_target(extras=""):
-    """The pip requirement for this version of the course, straight from the repository (``extras``: ``"lab"``)."""
-    name = f"{PACKAGE}[{extras}]" if extras else PACKAGE
-    return f"{name} @ git+{github_url()}@{COURSE_REF}"
+def __getattr__(name):
+    """``links.GITHUB_REPO``, ``links.COURSE_REF``, ...: the current values in ``course_utils.addresses``."""
+    if name in ("GITHUB_REPO", "COURSE_REF", "PACKAGE", "INSTALL_EXTRAS"):
+        return getattr(addresses, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def badges_markdown(notebook):
@@ -65,7 +45,7 @@ def colab_setup_source():
     dependencies, so Colab's TensorFlow, Keras, NumPy and ipywidgets stay; ``colab.install_missing()`` then adds
     only what is missing. A failed install stops here with pip's message, not with an import error later."""
     return "\n".join([
-        f"# On Colab: install the course version this notebook belongs to ({COURSE_REF}). Elsewhere: nothing to do.",
+        f"# On Colab: install the course version this notebook belongs to ({addresses.COURSE_REF}). Elsewhere: nothing to do.",
         "import sys",
         "",
         'if "google.colab" in sys.modules:',
@@ -82,11 +62,6 @@ def colab_setup_source():
         "",
         "    colab.install_missing()  # only packages Colab lacks; Colab's TensorFlow and ipywidgets stay as they are",
     ])
-
-
-def _name(notebook):
-    name = Path(str(notebook)).name
-    return name if name.endswith(".ipynb") else f"{name}.ipynb"
 
 
 def _replace_between(text, start, end, new):
@@ -121,8 +96,6 @@ def sync_notebook(path):
 
 def notebook_table():
     """The README's table of notebooks, with launch badges."""
-    from course_utils.catalog import NOTEBOOKS
-
     colab = "https://colab.research.google.com/assets/colab-badge.svg"
     binder = "https://mybinder.org/badge_logo.svg"
     lines = ["| notebook | what you do | minutes (laptop CPU) | Colab | Binder |", "|---|---|---|---|---|"]
@@ -146,8 +119,8 @@ def readme_blocks():
             f"({colab_url('00_start_here.ipynb')}) "
             f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url('00_start_here.ipynb')})"
         ),
-        "clone": f"```bash\ngit clone {github_url()}.git\ncd {GITHUB_REPO.split('/')[1]}\n```",
-        "install": (f'```bash\npython -m pip install "{pip_install_target(INSTALL_EXTRAS)}"\n'
+        "clone": f"```bash\ngit clone {github_url()}.git\ncd {addresses.GITHUB_REPO.split('/')[1]}\n```",
+        "install": (f'```bash\npython -m pip install "{pip_install_target(addresses.INSTALL_EXTRAS)}"\n'
                     "course doctor\ncourse run --fast\n```"),
     }
 
@@ -163,8 +136,8 @@ def sync_readme(path):
     return new != text
 
 
-def set_home(repo=None, ref=None, source=Path(__file__)):
-    """Change ``GITHUB_REPO`` and/or ``COURSE_REF``: here (this module's globals) and in this file's source."""
+def set_home(repo=None, ref=None, source=Path(addresses.__file__)):
+    """Change ``GITHUB_REPO`` and/or ``COURSE_REF``: in ``course_utils.addresses`` and in its source file."""
     if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
         raise ValueError(f"--repo must look like OWNER/NAME (as in github.com/OWNER/NAME); got {repo!r}.")
     if ref is not None and not re.fullmatch(r"[\w./-]+", ref):
@@ -172,7 +145,7 @@ def set_home(repo=None, ref=None, source=Path(__file__)):
     text = Path(source).read_text(encoding="utf-8")
     for name, value in (("GITHUB_REPO", repo), ("COURSE_REF", ref)):
         if value is not None:
-            globals()[name] = value
+            setattr(addresses, name, value)
             text = re.sub(rf'(?m)^{name} = ".*"$', f'{name} = "{value}"', text, count=1)
     Path(source).write_text(text, encoding="utf-8")
 
