@@ -7,15 +7,23 @@ Settings (environment variables), all optional:
 - ``COURSE_PROGRESS_FILE``: the progress file itself (default ``<work dir>/progress.json``).
 - ``COURSE_FAST=1``: notebooks use their fast parameter values (tests, ``course run --fast``).
 - ``COURSE_HEADLESS=1``: no widgets or live progress bars (set by ``course run`` and the tests).
+- ``COURSE_GRADED=1``: graded work under nbgrader, ``solution()`` closed (set by ``checking.grading.start()``).
 """
 
 import os
 from pathlib import Path
 
+GRADED_ENV = "COURSE_GRADED"
+
 
 def fast_mode():
     """True when ``COURSE_FAST`` asks for the notebooks' fast parameter values."""
     return os.environ.get("COURSE_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def graded():
+    """True in a graded assignment (after ``checking.grading.start()``, or with ``COURSE_GRADED=1``)."""
+    return os.environ.get(GRADED_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def headless():

@@ -49,7 +49,7 @@ def test_graded_work_keeps_progress_and_models_in_the_submission_folder(graded_m
     from course_utils.checking import progress
 
     work = graded_mode / grading.WORK_FOLDER
-    assert grading.graded()
+    assert paths.graded()
     assert paths.work_dir() == work and paths.models_dir() == work / "models"
     assert paths.progress_file() == work / "progress.json"
     exercises.load("00_start_here").n_pixels.check(784)

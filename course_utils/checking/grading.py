@@ -18,7 +18,8 @@ module in locked cells:
 import os
 from pathlib import Path
 
-GRADED_ENV = "COURSE_GRADED"
+from course_utils.paths import GRADED_ENV
+
 WORK_FOLDER = "course_work"
 STUDENT_FOLDERS = ("submitted", "autograded", "feedback")  # nbgrader's <folder>/<student>/<assignment>/
 INSTRUCTOR_FOLDERS = ("source", "release")  # nbgrader's <folder>/<assignment>/: handed out, never graded
@@ -44,11 +45,6 @@ def instructor_copy(folder):
             and _course_folder(folder.parents[1]))
 
 
-def graded():
-    """True in a graded assignment (after ``start()``, or with ``COURSE_GRADED=1``)."""
-    return os.environ.get(GRADED_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def start(notebook):
     """Switch this kernel to graded mode; progress and models go to ``./course_work`` (the notebook's folder).
 
@@ -71,11 +67,6 @@ def start(notebook):
     print(f"Graded assignment ({notebook}): after each exercise, a locked test cell gives its points when\n"
           f"your answer passes the same check as `check()`. `solution()` is closed; `hint()` still helps.\n"
           f"Your checks and saved models are kept in {WORK_FOLDER}/ next to this notebook and handed in with it.")
-
-
-def closed_solution_message(exercise_id):
-    return (f"{exercise_id}: the reference solution is closed in graded work. Try `ex.{exercise_id}.hint()`, "
-            f"or ask your instructor.")
 
 
 class AnswerNotAccepted(AssertionError):

@@ -10,6 +10,7 @@ import inspect
 import sys
 import textwrap
 
+from course_utils import paths
 from course_utils.checking.exercises.catalogue import Alternative, Mistake
 from course_utils.checking.exercises.compare import Problem, a_type, type_name
 from course_utils.checking.exercises.feedback import Feedback, Quiet, show_code, show_note
@@ -151,10 +152,9 @@ class Exercise:
 
     def solution(self):
         """Show the reference solution's source code and return it (as text); closed in graded work."""
-        from course_utils.checking import grading
-
-        if grading.graded():
-            text = grading.closed_solution_message(self.id)
+        if paths.graded():
+            text = (f"{self.id}: the reference solution is closed in graded work. Try `ex.{self.id}.hint()`, "
+                    f"or ask your instructor.")
             show_note(text, icon="🔒", label="Graded work")
             return Quiet(text)
         source = self.solution_text()
