@@ -13,7 +13,7 @@ from side_venv import NBGRADER, NBGRADER_SCRIPTS, python_with
 
 from course_utils.checking import exercises, grading
 from course_utils.checking.exercises.functions import is_placeholder
-from course_utils.instructor import cli, nbgrader_course, release
+from course_utils.instructor import cli, nbgrader_course, release, solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -228,7 +228,7 @@ def test_every_checked_exercise_of_the_course_gets_one_test_cell_and_its_stub_pa
     released = _clear_solutions(graded)
     for cell in released.cells:
         if cell.cell_type == "code":
-            assert release._parse(cell.source) is not None, cell.source
+            assert solutions.parse_code(cell.source) is not None, cell.source
     ids = [_nbgrader_meta(c).get("grade_id") for c in graded.cells if _nbgrader_meta(c)]
     assert len(ids) == len(set(ids))
     if checked:

@@ -26,11 +26,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_utils.instructor import release
-from course_utils.instructor.release import ReleaseError
+from course_utils.instructor import solutions
+from course_utils.instructor.solutions import CODE_STUB, ReleaseError
 
 POINTS = 1  # per exercise; an exercise may set its own ``points`` attribute
-CODE_STUB = "# YOUR CODE HERE"
 SCHEMA = 3
 IMPORT = re.compile(r"^\s*(import course_utils\b|from course_utils\b)", re.MULTILINE)
 
@@ -60,7 +59,7 @@ def _cell_id(text):
 
 def _checks(source):
     """``[(exercise id, answer expression or None)]`` for each ``ex.<id>.check(...)`` in a cell, in order."""
-    tree = release._parse(source)
+    tree = solutions.parse_code(source)
     if tree is None:
         return []
     found = []
@@ -78,19 +77,19 @@ def _prepare_regions(source, exercise_title):
     lines = source.split("\n")
     out = []
     for number, line in enumerate(lines):
-        if release.SOLUTION[0] in line:
-            indent = release._indent(line)
-            end = next((i for i in range(number + 1, len(lines)) if release.SOLUTION[1] in lines[i]), len(lines))
+        if solutions.SOLUTION[0] in line:
+            indent = solutions.indent_of(line)
+            end = next((i for i in range(number + 1, len(lines)) if solutions.SOLUTION[1] in lines[i]), len(lines))
             body = "\n".join(item[len(indent):] if item.startswith(indent) else item.lstrip()
                              for item in lines[number + 1:end])
             previous = next((item for item in reversed(out) if item.strip()), "")
-            if release._inside_function(lines, number):
+            if solutions.inside_function(lines, number):
                 if previous.rstrip().endswith(":"):  # the region is the whole body: keep a body after stubbing
                     out.append(f'{indent}"""{exercise_title}"""')
             else:
-                tree = release._parse(body)
+                tree = solutions.parse_code(body)
                 names = [] if tree is None else list(dict.fromkeys(
-                    name for stmt in tree.body for name in release._bound_names(stmt)))
+                    name for stmt in tree.body for name in solutions.bound_names(stmt)))
                 out += [f"{indent}{name} = None" for name in names]
         out.append(line)
     return "\n".join(out)
@@ -100,10 +99,10 @@ def _stubbed(source):
     """What nbgrader's ClearSolutions makes of a cell with our ``code_stub`` (to check that it still runs)."""
     out, inside = [], False
     for line in source.split("\n"):
-        if release.SOLUTION[0] in line:
+        if solutions.SOLUTION[0] in line:
             inside = True
-            out.append(release._indent(line) + CODE_STUB)
-        elif release.SOLUTION[1] in line:
+            out.append(solutions.indent_of(line) + CODE_STUB)
+        elif solutions.SOLUTION[1] in line:
             inside = False
         elif not inside:
             out.append(line)
@@ -123,11 +122,11 @@ def grade_notebook(nb, notebook):
     cells, tests, exercise_set = [], [], None
     started = False
     for index, cell in enumerate(source_nb.cells, start=1):
-        text = release._source(cell)
+        text = solutions.cell_source(cell)
         cell.get("metadata", {}).pop("nbgrader", None)
         if cell.cell_type == "code":
             cell["outputs"], cell["execution_count"] = [], None
-        has_region = release.SOLUTION[0] in text
+        has_region = solutions.SOLUTION[0] in text
         if has_region and not started:  # graded mode before the first exercise at the latest
             cells.append(_start_cell(notebook))
             started = True
@@ -148,13 +147,13 @@ def grade_notebook(nb, notebook):
             try:
                 items.append((getattr(exercise_set, exercise), argument))
             except AttributeError as err:
-                raise ReleaseError(f"{release._where(notebook, index, cell)}: {err}") from None
+                raise ReleaseError(f"{solutions.where(notebook, index, cell)}: {err}") from None
         if cell.cell_type == "code":
             title = _title(items[0][0].title) if items else "Your code."
             cell.source = _prepare_regions(text, title)
             stub = _stubbed(cell.source)
-            if release._parse(stub) is None:
-                raise ReleaseError(f"{release._where(notebook, index, cell)}: once nbgrader replaces its solution "
+            if solutions.parse_code(stub) is None:
+                raise ReleaseError(f"{solutions.where(notebook, index, cell)}: once nbgrader replaces its solution "
                                    f"by '{CODE_STUB}', the cell is not valid Python:\n{stub}")
         grade_id = "answer_" + "_".join(item.id for item, _ in items) if items else f"answer_{cell.get('id', index)}"
         cell.metadata["nbgrader"] = _meta(_cell_id(grade_id), solution=True)
@@ -269,7 +268,7 @@ def build(out_dir, notebooks_dir=None):
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else runner.DEFAULT_NOTEBOOK_DIR
     if not notebooks_dir.is_dir():
         raise ReleaseError(f"The notebooks folder {notebooks_dir} does not exist. Pass --notebooks DIR.")
-    out_dir = release._check_out_dir(out_dir, notebooks_dir)
+    out_dir = solutions.check_out_dir(out_dir, notebooks_dir)
     sources = sorted(p for p in notebooks_dir.glob("[0-9]*.ipynb"))
     if not sources:
         raise ReleaseError(f"No numbered notebooks (NN_*.ipynb) in {notebooks_dir}. Pass --notebooks DIR.")

@@ -20,7 +20,6 @@ triple-quoted strings), and ``BEGIN MARK SCHEME`` / ``END MARK SCHEME``, are rem
 ``answer_key.md`` (for the instructor) and ``README.md`` (for students).
 """
 
-import ast
 import re
 import sys
 import textwrap
@@ -28,18 +27,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-SOLUTION = ("BEGIN SOLUTION", "END SOLUTION")
+from course_utils.instructor.solutions import (
+    CODE_STUB,
+    SOLUTION,
+    ReleaseError,
+    bound_names,
+    cell_source,
+    check_out_dir,
+    indent_of,
+    inside_function,
+    parse_code,
+    where,
+)
+
 REMOVED = (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN MARK SCHEME", "END MARK SCHEME"))
-CODE_STUB = "# YOUR CODE HERE"
 RAISE_STUB = "raise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 
-_DEF = re.compile(r"^\s*(async\s+)?def\s")
 _EXERCISE = re.compile(r"\bex\.([A-Za-z_]\w*)\.(?:check|use|hint|solution)\(")
-
-
-class ReleaseError(ValueError):
-    """A source notebook cannot be released (malformed markers, unreadable file, wrong output folder)."""
 
 
 @dataclass
@@ -73,103 +78,14 @@ class Release:
         return [region for nb in self.notebooks for region in nb.regions]
 
 
-def _source(cell):
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def _where(notebook, index, cell):
-    first = next((line.strip() for line in _source(cell).splitlines() if line.strip()), "")
-    first = first if len(first) <= 60 else first[:57] + "..."
-    return f"{notebook}, cell {index} ({cell.get('cell_type', '?')} cell starting {first!r})"
-
-
-def _indent(line):
-    return line[: len(line) - len(line.lstrip())]
-
-
-def _inside_function(lines, begin):
-    """True when line ``begin`` sits in the body of a ``def`` (judged by indentation of the lines above)."""
-    target = len(_indent(lines[begin]))
-    for line in reversed(lines[:begin]):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or target == 0:
-            continue
-        width = len(_indent(line))
-        if width < target:
-            if _DEF.match(line):
-                return True
-            target = width
-    return False
-
-
-def _parse(code):
-    code = re.sub(r"(?m)^(\s*)%%?time(\s+|$)", r"\1", code)  # `%time x = f()` still binds x
-    try:
-        return ast.parse(code)
-    except SyntaxError:
-        pass
-    try:  # IPython syntax (%magic, !shell) in a region
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return ast.parse(TransformerManager().transform_cell(code))
-    except Exception:  # noqa: BLE001 - not a sequence of statements (e.g. items of a list literal)
-        return None
-
-
-def _bound_names(node):
-    """Names a statement binds in its own scope, in order (assignments, loops, with, imports, def, class)."""
-    names = []
-
-    def targets(target):
-        if isinstance(target, ast.Name):
-            names.append(target.id)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for item in target.elts:
-                targets(item)
-        elif isinstance(target, ast.Starred):
-            targets(target.value)
-
-    def visit(stmt):
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.append(stmt.name)
-            return
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                targets(target)
-        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-            targets(stmt.target)
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            targets(stmt.target)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    targets(item.optional_vars)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for alias in stmt.names:
-                if alias.name != "*":
-                    names.append(alias.asname or alias.name.split(".")[0])
-        for child in ast.iter_child_nodes(stmt):
-            if isinstance(child, ast.stmt):
-                visit(child)
-            elif isinstance(child, ast.ExceptHandler):
-                if child.name:
-                    names.append(child.name)
-                for inner in child.body:
-                    visit(inner)
-
-    visit(node)
-    return names
-
-
 def _top_level_stub(solution, indent):
     """Placeholder lines for a region outside any function: ``name = None  # YOUR CODE HERE`` per bound name."""
-    tree = _parse(solution)
+    tree = parse_code(solution)
     if tree is None:
         return [indent + CODE_STUB]
     lines, seen = [], set()
     for stmt in tree.body:
-        new = [name for name in _bound_names(stmt) if name not in seen]
+        new = [name for name in bound_names(stmt) if name not in seen]
         seen.update(new)
         if new:
             lines += [f"{indent}{name} = None  {CODE_STUB}" for name in new]
@@ -186,18 +102,18 @@ def _strip_removed(lines, notebook, index, cell):
         for line in lines:
             if begin_word in line:
                 if inside:
-                    raise ReleaseError(f"{_where(notebook, index, cell)}: '{begin_word}' appears twice without "
+                    raise ReleaseError(f"{where(notebook, index, cell)}: '{begin_word}' appears twice without "
                                        f"'{end_word}' in between. Close the first region, then release again.")
                 inside, count = True, count + 1
             elif end_word in line:
                 if not inside:
-                    raise ReleaseError(f"{_where(notebook, index, cell)}: '{end_word}' without a '{begin_word}' "
+                    raise ReleaseError(f"{where(notebook, index, cell)}: '{end_word}' without a '{begin_word}' "
                                        f"above it. Add the missing marker or remove this one.")
                 inside = False
             elif not inside:
                 kept.append(line)
         if inside:
-            raise ReleaseError(f"{_where(notebook, index, cell)}: '{begin_word}' has no matching '{end_word}'. "
+            raise ReleaseError(f"{where(notebook, index, cell)}: '{begin_word}' has no matching '{end_word}'. "
                                f"Add the end marker, then release again.")
         lines = kept
     return lines, count
@@ -205,7 +121,7 @@ def _strip_removed(lines, notebook, index, cell):
 
 def release_cell(cell, notebook="notebook", index=1):
     """The student version of one cell's source and its solution ``Region`` list. Raises ``ReleaseError``."""
-    source = _source(cell)
+    source = cell_source(cell)
     cell_type = cell.get("cell_type", "code")
     lines = source.split("\n")
     lines, hidden = _strip_removed(lines, notebook, index, cell)
@@ -215,20 +131,20 @@ def release_cell(cell, notebook="notebook", index=1):
     for number, line in enumerate(lines):
         if begin_word in line:
             if begin is not None:
-                raise ReleaseError(f"{_where(notebook, index, cell)}: a second '### {begin_word}' before "
+                raise ReleaseError(f"{where(notebook, index, cell)}: a second '### {begin_word}' before "
                                    f"'### {end_word}'. Regions cannot nest: close the first one.")
             begin = number
         elif end_word in line:
             if begin is None:
-                raise ReleaseError(f"{_where(notebook, index, cell)}: '### {end_word}' without a "
+                raise ReleaseError(f"{where(notebook, index, cell)}: '### {end_word}' without a "
                                    f"'### {begin_word}' above it. Add the missing marker or remove this one.")
-            indent = _indent(lines[begin])
+            indent = indent_of(lines[begin])
             body = lines[begin + 1:number]
             solution = "\n".join(line[len(indent):] if line.startswith(indent) else line.lstrip()
                                  for line in body).strip("\n")
             if cell_type != "code":
                 placement, stub = "markdown", [indent + TEXT_STUB]
-            elif _inside_function(lines, begin):
+            elif inside_function(lines, begin):
                 placement, stub = "inside a function", [indent + CODE_STUB, indent + RAISE_STUB]
             else:
                 placement, stub = "top level", _top_level_stub(solution, indent)
@@ -238,7 +154,7 @@ def release_cell(cell, notebook="notebook", index=1):
         elif begin is None:
             out.append(line)
     if begin is not None:
-        raise ReleaseError(f"{_where(notebook, index, cell)}: '### {begin_word}' has no matching "
+        raise ReleaseError(f"{where(notebook, index, cell)}: '### {begin_word}' has no matching "
                            f"'### {end_word}'. Add the end marker after the solution, then release again.")
     nbgrader = cell.get("metadata", {}).get("nbgrader", {})
     if nbgrader.get("solution") and not regions:  # an nbgrader solution cell without markers: all of it
@@ -278,27 +194,15 @@ def _leaks(source_nb, student_nb, regions):
     outside = set()
     for cell in source_nb.cells:
         inside = False
-        for line in _source(cell).splitlines():
+        for line in cell_source(cell).splitlines():
             if SOLUTION[0] in line:
                 inside = True
             elif SOLUTION[1] in line:
                 inside = False
             elif not inside:
                 outside.add(line.strip())
-    released = {line.strip() for cell in student_nb.cells for line in _source(cell).splitlines()}
+    released = {line.strip() for cell in student_nb.cells for line in cell_source(cell).splitlines()}
     return sorted((spans - outside) & released)
-
-
-def _check_out_dir(out_dir, notebooks_dir):
-    out_dir, notebooks_dir = Path(out_dir).resolve(), Path(notebooks_dir).resolve()
-    target = out_dir / "notebooks"
-    if out_dir == notebooks_dir or target == notebooks_dir or notebooks_dir in out_dir.parents:
-        raise ReleaseError(f"Refusing to write student versions into or next to the source notebooks "
-                           f"({notebooks_dir}): that would overwrite the solutions. Choose a folder outside it, "
-                           f"e.g. `course release release/`.")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReleaseError(f"{out_dir} is a file, not a folder. Choose a folder name for the release.")
-    return out_dir
 
 
 def release(out_dir, notebooks_dir=None):
@@ -314,7 +218,7 @@ def release(out_dir, notebooks_dir=None):
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else runner.DEFAULT_NOTEBOOK_DIR
     if not notebooks_dir.is_dir():
         raise ReleaseError(f"The notebooks folder {notebooks_dir} does not exist. Pass --notebooks DIR.")
-    out_dir = _check_out_dir(out_dir, notebooks_dir)
+    out_dir = check_out_dir(out_dir, notebooks_dir)
     sources = sorted(p for p in notebooks_dir.glob("*.ipynb") if not p.name.startswith("."))
     if not sources:
         raise ReleaseError(f"No notebooks (*.ipynb) in {notebooks_dir}. Pass --notebooks DIR.")
