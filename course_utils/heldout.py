@@ -11,6 +11,8 @@ A score on these digits is honest even for a model trained on every digit the no
 
 import numpy as np
 
+from course_utils import data_sources
+
 FRACTION = 0.4
 PER_CLASS = 200
 SEED = 20_251_123
@@ -38,9 +40,7 @@ def without_heldout(test):
 def load_mnist_heldout():
     """``(x, y, source)``: the held-out MNIST test digits (uint8 ``(N, 28, 28)`` 0-255, labels ``(N,)``) of the
     source ``data.load_mnist()`` uses now."""
-    from course_utils import data
-
-    _, (x, y), source, _ = data.mnist_source([])
+    _, (x, y), source, _ = data_sources.mnist_source([])
     held = heldout_mask(y)
     return x[held], y[held], source
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils import data
+from course_utils import data, data_files, data_sources
 from course_utils.data import DataError, LoadedData
 
 SHARED_MNIST = Path("/work/shared/data/mnist.npz")
@@ -37,8 +37,8 @@ def isolated_sources(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_OFFLINE", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "no_debian_here")
-    monkeypatch.setattr(data, "_download_with_keras", _offline_download)
+    monkeypatch.setattr(data_sources, "DEBIAN_FASHION_DIR", tmp_path / "no_debian_here")
+    monkeypatch.setattr(data_sources, "_download_with_keras", _offline_download)
 
 
 def make_dataset(n_train=50, n_test=20, seed=0):
@@ -72,7 +72,7 @@ def write_idx_set(folder, train, test, gz=True):
         "t10k-images-idx3-ubyte": test[0],
         "t10k-labels-idx1-ubyte": test[1],
     }
-    return {base: data._write_idx(folder / (base + suffix), arr) for base, arr in parts.items()}
+    return {base: data_files.write_idx(folder / (base + suffix), arr) for base, arr in parts.items()}
 
 
 def keras_cache_npz(tmp_path):
@@ -117,13 +117,13 @@ def test_idx_files_in_data_dir_are_read(tmp_path, monkeypatch, gz):
 
 def test_idx_written_by_helper_matches_the_official_layout(tmp_path):
     labels = np.array([3, 1, 4], dtype=np.uint8)
-    raw = data._write_idx(tmp_path / "l.idx", labels).read_bytes()
+    raw = data_files.write_idx(tmp_path / "l.idx", labels).read_bytes()
     assert raw == bytes([0, 0, 8, 1, 0, 0, 0, 3, 3, 1, 4])  # magic 0x00000801, count 3, data
     images = np.arange(2 * 28 * 28, dtype=np.int64).astype(np.uint8).reshape(2, 28, 28)
-    data._write_idx(tmp_path / "i.gz", images)
+    data_files.write_idx(tmp_path / "i.gz", images)
     raw = gzip.decompress((tmp_path / "i.gz").read_bytes())
     assert raw[:16] == bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])
-    np.testing.assert_array_equal(data._read_idx(tmp_path / "i.gz", "fix", 3), images)
+    np.testing.assert_array_equal(data_files.read_idx(tmp_path / "i.gz", "fix", 3), images)
 
 
 def test_data_dir_beats_keras_cache(tmp_path, monkeypatch):
@@ -143,7 +143,7 @@ def test_keras_cache_file_is_used_and_beats_download(tmp_path, monkeypatch):
     def must_not_download(name):
         raise AssertionError("downloaded although the Keras cache has the file")
 
-    monkeypatch.setattr(data, "_download_with_keras", must_not_download)
+    monkeypatch.setattr(data_sources, "_download_with_keras", must_not_download)
     loaded = data.load_mnist(verbose=False)
     assert loaded.source_kind == "keras_cache"
     assert loaded.source == f"Keras cache: {path}"
@@ -158,13 +158,13 @@ def test_download_beats_builtin_sample_and_is_validated(monkeypatch):
         asked.append(name)
         return train, test
 
-    monkeypatch.setattr(data, "_download_with_keras", fake_download)
+    monkeypatch.setattr(data_sources, "_download_with_keras", fake_download)
     loaded = data.load_mnist(verbose=False)
     assert asked == ["mnist"]
     assert (loaded.source_kind, loaded.source) == ("keras_download", "Keras download")
     assert_same(loaded, train, test)
 
-    monkeypatch.setattr(data, "_download_with_keras", lambda name: ((train[0], train[1][:-1]), test))
+    monkeypatch.setattr(data_sources, "_download_with_keras", lambda name: ((train[0], train[1][:-1]), test))
     with pytest.raises(DataError, match="Keras download of MNIST"):
         data.load_mnist(verbose=False)
 
@@ -174,7 +174,7 @@ def test_course_offline_skips_the_download(monkeypatch, capsys):
         raise AssertionError("COURSE_OFFLINE=1 but the download was tried")
 
     monkeypatch.setenv("COURSE_OFFLINE", "1")
-    monkeypatch.setattr(data, "_download_with_keras", must_not_download)
+    monkeypatch.setattr(data_sources, "_download_with_keras", must_not_download)
     loaded = data.load_mnist()
     assert loaded.source_kind == "builtin_sample"
     assert "COURSE_OFFLINE=1" in capsys.readouterr().out
@@ -215,7 +215,7 @@ def test_builtin_sample_is_a_stratified_deterministic_4000_600_split_of_real_dig
     """4,000 train / 1,000 test, of which 400 test digits are held out (course_utils.heldout)."""
     first = data.load_mnist(seed=0)
     out = capsys.readouterr().out
-    data._builtin_mnist_split.cache_clear()  # read and split again from scratch
+    data_sources._builtin_mnist_split.cache_clear()  # read and split again from scratch
     second = data.load_mnist(seed=123, verbose=False)  # the split ignores `seed`
     (x_train, y_train), (x_test, y_test) = first
     assert first.source_kind == "builtin_sample"
@@ -379,13 +379,13 @@ def _idx_too_few_bytes(files):
 
 def _idx_label_out_of_range(files):
     path = files["train-labels-idx1-ubyte"]
-    data._write_idx(path, np.full(50, 12, dtype=np.uint8))
+    data_files.write_idx(path, np.full(50, 12, dtype=np.uint8))
     return path, "labels go up to 12"
 
 
 def _idx_length_mismatch(files):
     path = files["train-labels-idx1-ubyte"]
-    data._write_idx(path, np.zeros(49, dtype=np.uint8))
+    data_files.write_idx(path, np.zeros(49, dtype=np.uint8))
     return path, "50 images but 49 labels"
 
 
@@ -604,7 +604,7 @@ def test_fashion_from_data_dir_idx_subfolder(tmp_path, monkeypatch):
 def test_fashion_from_debian_folder_when_data_dir_has_none(tmp_path, monkeypatch, capsys):
     train, test = make_dataset(seed=7)
     write_idx_set(tmp_path / "debian", train, test)
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "debian")
+    monkeypatch.setattr(data_sources, "DEBIAN_FASHION_DIR", tmp_path / "debian")
     write_npz(tmp_path / "d" / "mnist.npz", *make_dataset())  # a data dir made for MNIST only
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "d"))
     loaded = data.load_fashion_mnist(n_train=10)
@@ -637,7 +637,7 @@ def test_fashion_nowhere_is_an_error_naming_all_three_ways(tmp_path, monkeypatch
 def test_fashion_broken_debian_file_says_reinstall(tmp_path, monkeypatch):
     files = write_idx_set(tmp_path / "debian", *make_dataset())
     _truncate_half(files["train-images-idx3-ubyte"])
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "debian")
+    monkeypatch.setattr(data_sources, "DEBIAN_FASHION_DIR", tmp_path / "debian")
     with pytest.raises(DataError, match="--reinstall dataset-fashion-mnist") as info:
         data.load_fashion_mnist(verbose=False)
     assert "train-images-idx3-ubyte.gz" in str(info.value)
@@ -645,7 +645,7 @@ def test_fashion_broken_debian_file_says_reinstall(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not REAL_DEBIAN_DIR.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
 def test_real_debian_fashion_mnist(monkeypatch):
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", REAL_DEBIAN_DIR)
+    monkeypatch.setattr(data_sources, "DEBIAN_FASHION_DIR", REAL_DEBIAN_DIR)
     (x_train, y_train), (x_test, y_test) = loaded = data.load_fashion_mnist(verbose=False)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
@@ -700,7 +700,7 @@ def test_missing_keras_is_reported_as_such_not_as_a_network_problem(monkeypatch,
     def no_keras(name):
         raise ImportError("No module named 'keras'")
 
-    monkeypatch.setattr(data, "_download_with_keras", no_keras)
+    monkeypatch.setattr(data_sources, "_download_with_keras", no_keras)
     assert data.load_mnist().source_kind == "builtin_sample"
     out = capsys.readouterr().out
     assert "Keras is not installed" in out and "not reachable" not in out

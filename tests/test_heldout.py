@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import data, heldout
+from course_utils import data, data_sources, heldout
 
 SHARED_MNIST = Path("/work/shared/data/mnist.npz")
 
@@ -56,10 +56,10 @@ def test_the_same_digits_are_held_out_every_time_and_at_most_200_per_digit():
 
 def test_the_builtin_sample_holds_out_400_digits(monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setattr(data, "_keras_cache_files", lambda dataset: None)
+    monkeypatch.setattr(data_sources, "_keras_cache_files", lambda dataset: None)
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     x_held, y_held, source = heldout.load_mnist_heldout()
-    assert source == data.SAMPLE_SOURCE and np.bincount(y_held).tolist() == [40] * 10
+    assert source == data_sources.SAMPLE_SOURCE and np.bincount(y_held).tolist() == [40] * 10
     (x_train, _), (x_test, _) = data.load_mnist(verbose=False)
     rows = {row.tobytes() for row in np.concatenate([x_train, x_test]).reshape(-1, 784)}
     assert not any(row.tobytes() in rows for row in x_held.reshape(-1, 784))
