@@ -6,87 +6,35 @@ shown exactly once, whether it is the last expression of a cell or assigned to a
 ``viridis`` for values, ``RdBu_r`` (blue negative, red positive) for signed kernels; mistakes are marked by
 a vermillion colour *and* a "✗", so colour is never the only cue.
 
-matplotlib is imported inside the functions, never at ``import course_utils``.
+The figure machinery they share (colours, ``CourseFigure``, ``subplots``, ``save_figure``) is in ``figures``;
+its public names are also reachable here (``plot.subplots``, ``plot.PALETTE``). matplotlib is imported inside
+the functions, never at ``import course_utils``.
 """
 
 import math
 import numbers
-from pathlib import Path
 
 import numpy as np
 
-# Okabe-Ito palette (colour-blind safe).
-RIGHT_COLOR = "#0072B2"  # blue
-WRONG_COLOR = "#D55E00"  # vermillion
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-WRONG_MARK = "✗"
+from course_utils.figures import (
+    PALETTE,
+    RIGHT_COLOR,
+    WRONG_COLOR,
+    WRONG_MARK,
+    course_figure_class,
+    grid,
+    hide_ticks,
+    save_figure,
+    subplots,
+)
 
 _DEFAULT_METRICS = ("loss", "accuracy")
-_FIGURE_CLASS = None
 
 
 def __getattr__(name):
     if name == "CourseFigure":
-        return _course_figure_class()
+        return course_figure_class()
     raise AttributeError(f"module 'course_utils.plot' has no attribute {name!r}")
-
-
-def _course_figure_class():
-    """The ``Figure`` subclass (built on first use, so that importing this module stays light)."""
-    global _FIGURE_CLASS
-    if _FIGURE_CLASS is None:
-        from matplotlib.figure import Figure
-
-        class CourseFigure(Figure):
-            """A figure that Jupyter shows once: as a PNG when displayed, then closed."""
-
-            def _ipython_display_(self):
-                import matplotlib.pyplot as plt
-                from IPython.core.pylabtools import print_figure
-                from IPython.display import display
-
-                try:
-                    png = print_figure(self, "png", base64=True)
-                    display({"image/png": png, "text/plain": repr(self)}, raw=True)
-                finally:
-                    plt.close(self)  # the inline backend must not show it a second time
-
-        CourseFigure.__module__ = __name__
-        CourseFigure.__qualname__ = "CourseFigure"
-        _FIGURE_CLASS = CourseFigure
-    return _FIGURE_CLASS
-
-
-# ----------------------------------------------------------------------------------------------- helpers
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def subplots(nrows=1, ncols=1, **kwargs):
-    """``plt.subplots`` for course figures: a 2-D array of axes, and the figure shows exactly once in a notebook
-    (also when it is returned as a cell's last value)."""
-    return _plt().subplots(nrows, ncols, squeeze=False, FigureClass=_course_figure_class(), **kwargs)
-
-
-def _grid(n, ncols, panel=1.6, extra_height=0.6):
-    """A figure with ``n`` panels in rows of ``ncols``; unused axes are removed. Returns (fig, axes list)."""
-    ncols = max(1, min(int(ncols), n))
-    nrows = -(-n // ncols)
-    scale = min(1.0, 16.0 / (ncols * panel))  # keep the figure at most 16 inches wide
-    fig, axes = subplots(nrows, ncols, figsize=(ncols * panel * scale, nrows * panel * scale + extra_height))
-    axes = list(axes.ravel())
-    for ax in axes[n:]:
-        ax.remove()
-    return fig, axes[:n]
-
-
-def hide_ticks(ax):
-    ax.set_xticks([])
-    ax.set_yticks([])
 
 
 def _as_array(value, what):
@@ -204,7 +152,7 @@ def plot_images(images, labels=None, predictions=None, class_names=None, ncols=N
     images = images[:n]
     display = _display_ready(images)
     gray = display.ndim == 3
-    fig, axes = _grid(n, ncols or min(10, max(1, math.ceil(math.sqrt(n)))))
+    fig, axes = grid(n, ncols or min(10, max(1, math.ceil(math.sqrt(n)))))
     wrong = 0
     for i, ax in enumerate(axes):
         if gray:
@@ -431,7 +379,7 @@ def plot_filters(kernels, ncols=8, title="Filters", max_filters=64, channel=0, r
     n_total = k.shape[-1]
     n = min(n_total, int(max_filters))
     limit = float(np.abs(k).max()) or 1.0
-    fig, axes = _grid(n, ncols, panel=1.2, extra_height=0.8)
+    fig, axes = grid(n, ncols, panel=1.2, extra_height=0.8)
     image = None
     for i, ax in enumerate(axes):
         if show_rgb:
@@ -472,7 +420,7 @@ def plot_feature_maps(maps, max_maps=32, ncols=8, title="Feature maps"):
         raise ValueError("max_maps must be a positive whole number.")
     channels = m.shape[-1]
     n = min(channels, int(max_maps))
-    fig, axes = _grid(n, ncols, panel=1.4, extra_height=0.8)
+    fig, axes = grid(n, ncols, panel=1.4, extra_height=0.8)
     for i, ax in enumerate(axes):
         ax.imshow(m[:, :, i], cmap="viridis")
         ax.set_title(f"#{i}", fontsize=8)
@@ -511,28 +459,6 @@ def plot_bars(values_dict, ylabel, title, log=False):
     return fig
 
 
-def save_figure(fig, path, dpi=150):
-    """Save ``fig`` as an image (format from the suffix, e.g. .png, .pdf); returns the ``Path``.
-
-    A relative path is placed under ``<work dir>/figures`` (the course never writes next to notebooks).
-    """
-    from matplotlib.figure import Figure
-
-    if not isinstance(fig, Figure):
-        raise ValueError(f"save_figure needs a figure returned by a plot_* function; got {type(fig).__name__}.")
-    if path is None or not isinstance(path, (str, Path)) or not str(path).strip():
-        raise ValueError("save_figure needs a file name, e.g. save_figure(fig, 'history.png').")
-    path = Path(path).expanduser()
-    if not path.is_absolute():
-        from course_utils import paths
-
-        path = paths.work_dir() / "figures" / path
-    if not path.suffix:
-        path = path.with_suffix(".png")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    except (OSError, ValueError) as err:
-        raise ValueError(f"Could not save the figure to {path} ({err}). Choose another folder or name.") from None
-    print(f"Saved figure to {path}")
-    return path
+__all__ = ["PALETTE", "RIGHT_COLOR", "WRONG_COLOR", "WRONG_MARK", "confusion_counts", "hide_ticks", "plot_bars",
+           "plot_class_balance", "plot_confusion_matrix", "plot_feature_maps", "plot_filters", "plot_history",
+           "plot_images", "save_figure", "subplots"]
