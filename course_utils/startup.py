@@ -67,6 +67,15 @@ def filtered_stderr():
         print("\n".join(kept), file=sys.stderr)
 
 
+def load_keras():
+    """``keras``, imported with TensorFlow's C++ info and warning lines hidden (``TF_CPP_MIN_LOG_LEVEL=2`` unless
+    already set). For helpers that build models; notebooks call ``quiet_tensorflow()`` first instead."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
 def quiet_tensorflow():
     """Load TensorFlow without its C++ start-up lines (call it before ``import tensorflow`` / ``import keras``).
 

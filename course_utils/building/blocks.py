@@ -12,14 +12,7 @@ All take and return Keras functional tensors or models; Keras is imported inside
 
 import numpy as np
 
-
-def _keras():
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    return keras
+from course_utils.startup import load_keras as _keras  # keras, imported with TensorFlow quiet
 
 
 def _positive(name, value):

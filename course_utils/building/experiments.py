@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 
+from course_utils.startup import load_keras as _keras  # keras, imported with TensorFlow quiet
+
 # name -> settings for train_variant; "combined" is assembled from what helped (see combine()).
 REGULARISERS = {
     "none": {},
@@ -31,15 +33,6 @@ REGULARISERS = {
     "early stopping": {"early_stopping": True},
 }
 SETTINGS = ("dropout", "l2", "weight_decay", "augment", "early_stopping")
-
-
-def _keras():
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    return keras
 
 
 def release_memory():

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from course_utils import paths
+from course_utils.startup import load_keras as _keras  # keras, imported with TensorFlow quiet
 
 INPUT_SHAPE = (28, 28, 1)
 N_CLASSES = 10
@@ -27,15 +28,6 @@ FALLBACK_HOW = "trained now (notebook 03's model not found)"
 
 class ModelFileError(ValueError):
     """A saved model file is missing, corrupted or not an MNIST classifier; the message says what to do."""
-
-
-def _keras():
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    return keras
 
 
 def _check_size(name, value):

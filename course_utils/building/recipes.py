@@ -21,21 +21,14 @@ import time
 
 import numpy as np
 
+from course_utils.startup import load_keras as _keras  # keras, imported with TensorFlow quiet
+
 # The recipe, chosen on a validation split of the training images (benchmarks/bench_fashion.py --validate
 # --frontier; its recording, course_utils/recorded/fashion_validation.json, lists what each variant measured).
 RECIPE = {"width": 32, "head": 256, "dropout": 0.2, "flip": False, "epochs": 5, "batch_size": 256,
           "peak_learning_rate": 5e-3, "weight_decay": 5e-4, "label_smoothing": 0.1, "test_flips": False}
 _NET = ("width", "head", "dropout", "flip")
 _TRAINING = ("epochs", "batch_size", "peak_learning_rate", "weight_decay", "label_smoothing")
-
-
-def _keras():
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    return keras
 
 
 def fashion_net(width=32, head=256, dropout=0.2, flip=True, input_shape=(28, 28, 1), name="fashion_net"):

@@ -274,11 +274,7 @@ def build(out_dir, notebooks_dir=None):
         raise ReleaseError(f"No numbered notebooks (NN_*.ipynb) in {notebooks_dir}. Pass --notebooks DIR.")
     pending, assignments = [], []
     for path in sources:
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception as err:  # noqa: BLE001 - any unreadable notebook gets the same clear message
-            raise ReleaseError(f"Cannot read {path.name} as a notebook ({type(err).__name__}: "
-                               f"{str(err)[:200]}). Fix or remove it, then release again.") from None
+        nb = solutions.read_notebook(path)
         graded, tests = grade_notebook(nb, path.stem)
         nbformat.validate(graded)
         target = out_dir / "source" / path.stem / path.name

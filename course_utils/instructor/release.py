@@ -37,6 +37,7 @@ from course_utils.instructor.solutions import (
     indent_of,
     inside_function,
     parse_code,
+    read_notebook,
     where,
 )
 
@@ -224,11 +225,7 @@ def release(out_dir, notebooks_dir=None):
         raise ReleaseError(f"No notebooks (*.ipynb) in {notebooks_dir}. Pass --notebooks DIR.")
     result, pending = Release(out_dir), []
     for path in sources:
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception as err:  # noqa: BLE001 - any unreadable notebook gets the same clear message
-            raise ReleaseError(f"Cannot read {path.name} as a notebook ({type(err).__name__}: "
-                               f"{str(err)[:200]}). Fix or remove it, then release again.") from None
+        nb = read_notebook(path)
         student, regions, hidden = release_notebook(nb, path.stem)
         try:
             nbformat.validate(student)

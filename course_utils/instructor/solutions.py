@@ -105,6 +105,17 @@ def bound_names(node):
     return names
 
 
+def read_notebook(path):
+    """The source notebook at ``path`` (nbformat 4); ``ReleaseError`` with the fix when it cannot be read."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as err:  # noqa: BLE001 - any unreadable notebook gets the same clear message
+        raise ReleaseError(f"Cannot read {Path(path).name} as a notebook ({type(err).__name__}: "
+                           f"{str(err)[:200]}). Fix or remove it, then release again.") from None
+
+
 def check_out_dir(out_dir, notebooks_dir):
     out_dir, notebooks_dir = Path(out_dir).resolve(), Path(notebooks_dir).resolve()
     target = out_dir / "notebooks"
