@@ -142,11 +142,11 @@ def test_exercise_base_class_hands_on_the_answer_unchanged():
 def test_use_hands_on_a_saliency_function_that_returns_arrays():
     pytest.importorskip("tensorflow")
     from course_utils.checking.exercises.misconceptions import nb04
-    from course_utils.checking.exercises.nb04_visualizing_cnns import _images, _test_models
+    from course_utils.checking.exercises.nb04_visualizing_cnns import _images, checking_models
 
     exercise = load("04").saliency
     handed_on = exercise.use(nb04._as_list)
-    model = _test_models()[0]
+    model = checking_models()[0]
     assert isinstance(handed_on(model, _images(model, 1, seed=0)[0], 1), np.ndarray)
 
 
@@ -175,6 +175,6 @@ def test_test_cases_cover_even_odd_non_square_strided_and_channel_boundaries():
 
 def test_the_saliency_test_models_have_one_channel_and_several():
     pytest.importorskip("keras")
-    from course_utils.checking.exercises.nb04_visualizing_cnns import _test_models
+    from course_utils.checking.exercises.nb04_visualizing_cnns import checking_models
 
-    assert {1, 2} <= {model.input_shape[-1] for model in _test_models()}
+    assert {1, 2} <= {model.input_shape[-1] for model in checking_models()}

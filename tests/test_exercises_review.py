@@ -181,13 +181,13 @@ class _FixedOutputs:
 
 
 def test_sigmoid_outputs_are_scored_as_probabilities_not_as_logits():
-    from course_utils.checking.exercises.trained import _scores
+    from course_utils.checking.exercises.trained import model_scores
 
     labels = np.array([0, 1, 2])
     confident = np.full((3, 10), 0.001) + 0.989 * np.eye(10)[labels]  # one sigmoid per class, near one-hot
     muddled = np.full((3, 10), 0.6)  # the same sigmoids on inputs they were not trained on
-    accuracy, sure = _scores(_FixedOutputs(confident), None, labels)
-    _, unsure = _scores(_FixedOutputs(muddled), None, labels)
+    accuracy, sure = model_scores(_FixedOutputs(confident), None, labels)
+    _, unsure = model_scores(_FixedOutputs(muddled), None, labels)
     assert accuracy == 1.0 and sure < 0.05 < unsure  # a softmax of values in [0, 1] would give about 1.5 for both
 
 

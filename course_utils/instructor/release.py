@@ -189,7 +189,7 @@ def release_notebook(nb, notebook="notebook"):
     return student, regions, hidden
 
 
-def _leaks(source_nb, student_nb, regions):
+def solution_leaks(source_nb, student_nb, regions):
     """Solution lines that appear in the student copy but nowhere else in the source notebook."""
     spans = {line.strip() for region in regions for line in region.solution.splitlines() if line.strip()}
     outside = set()
@@ -232,7 +232,7 @@ def release(out_dir, notebooks_dir=None):
         except Exception as err:  # noqa: BLE001
             raise ReleaseError(f"The student version of {path.name} is not valid nbformat ({str(err)[:200]}). "
                                f"Run `nbformat` validation on the source notebook.") from None
-        leaked = _leaks(nb, student, regions)
+        leaked = solution_leaks(nb, student, regions)
         if leaked:  # a bug in this module, never the author's fault: refuse rather than leak
             raise ReleaseError(f"{path.name}: solution lines would leak into the student version: {leaked[:3]}. "
                                f"Please report this bug.")

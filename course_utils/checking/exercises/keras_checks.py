@@ -15,7 +15,7 @@ from course_utils.checking.exercises.functions import call_with_time_limit, desc
 _CACHE = {}
 
 
-def _base_model():
+def base_model():
     """A small functional CNN with fixed weights, 12x12x1 -> 4 softmax outputs (for with_augmentation)."""
     if "base" not in _CACHE:
         import keras
@@ -171,7 +171,7 @@ class Augmentation(KerasFunction):
         ``content`` from ``augmentation_content``)."""
         import keras
 
-        base = _base_model()
+        base = base_model()
         new, problem = self._call(function, base)
         if problem:
             return ("error", problem.status, problem.message)

@@ -12,7 +12,7 @@ from course_utils.checking.exercises.functions import call_with_time_limit
 TIME_LIMIT = 30.0
 
 
-def _call(function, *args):
+def call_guarded(function, *args):
     outcome = call_with_time_limit(function, args, {}, TIME_LIMIT)
     if outcome.timed_out:
         return ("timeout",)
@@ -21,12 +21,12 @@ def _call(function, *args):
     return ("value", outcome.value)
 
 
-def _close(a, b, rtol=1e-4, atol=1e-5):
+def close_enough(a, b, rtol=1e-4, atol=1e-5):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
 
 
-def _randomise(model, seed):
+def randomise_weights(model, seed):
     """Fixed, non-trivial weights: BatchNorm gamma near 1, positive variances, kernels N(0, 1 / fan-in) (no saturated
     softmax), everything else N(0, 0.4)."""
     rng = np.random.default_rng(seed)
@@ -44,7 +44,7 @@ def _randomise(model, seed):
     model.set_weights([np.asarray(v, dtype=w.dtype) for v, w in zip(weights, model.weights, strict=True)])
 
 
-class _Probe:
+class KerasProbe:
     def difference(self, want, got):
         for (where, a), (_, b) in zip(want, got, strict=True):
             text = self.differ(a, b)
@@ -55,13 +55,13 @@ class _Probe:
     def differ(self, a, b):
         if a[0] != b[0]:
             return f"{b[0]} {b[1:] if len(b) > 1 else ''} where the reference gives {a[0]}"
-        return None if a[0] != "value" or _close(a[1], b[1]) else "other outputs"
+        return None if a[0] != "value" or close_enough(a[1], b[1]) else "other outputs"
 
 
 # --------------------------------------------------------------------------- 03 small_cnn: a model builder
 
 
-class ModelProbe(_Probe):
+class ModelProbe(KerasProbe):
     """A model (or builder): input and output shapes, weight shapes, and outputs with the reference's weights on
     inputs of batch 1 and 5, called twice, in and out of training (Dropout aside)."""
 
@@ -71,7 +71,7 @@ class ModelProbe(_Probe):
     def behaviour(self, answer):
         import keras
 
-        made = _call(answer) if callable(answer) and not isinstance(answer, keras.Model) else ("value", answer)
+        made = call_guarded(answer) if callable(answer) and not isinstance(answer, keras.Model) else ("value", answer)
         if made[0] != "value" or not isinstance(made[1], keras.Model):
             return [("build", made[:2] if made[0] != "value" else ("error", "not a model"))]
         model = made[1]
@@ -88,11 +88,11 @@ class ModelProbe(_Probe):
         want, got = a[1], b[1]
         if [tuple(w.shape) for w in want.weights] != [tuple(w.shape) for w in got.weights]:
             return "other weights"
-        _randomise(want, 3)
+        randomise_weights(want, 3)
         got.set_weights(want.get_weights())
         x = np.random.default_rng(0).random((5, *want.input_shape[1:])).astype("float32")
         for inputs in (x, x[:1]):
-            if not _close(want(inputs, training=False), got(inputs, training=False)):
+            if not close_enough(want(inputs, training=False), got(inputs, training=False)):
                 return "other outputs"
         return None
 
@@ -100,7 +100,7 @@ class ModelProbe(_Probe):
 # --------------------------------------------------------------------------- 03 trained_model
 
 
-class TrainedProbe(_Probe):
+class TrainedProbe(KerasProbe):
     """A trained MNIST model: accurate (the exercise's floor) on digits no notebook trains on, fed as the course
     feeds them (pixels in [0, 1], or raw pixels for a model that rescales itself)."""
 
@@ -108,14 +108,14 @@ class TrainedProbe(_Probe):
         self.exercise = exercise
 
     def behaviour(self, answer):
-        from course_utils.checking.exercises.trained import _scores, rescales_itself
+        from course_utils.checking.exercises.trained import model_scores, rescales_itself
 
         results = []
         for name, (x, y) in (("held-out digits", self.exercise.heldout_digits()),
                              ("notebook test digits", self.exercise.notebook_digits())):
             try:
                 raw = rescales_itself(answer)
-                results.append((name, ("value", _scores(answer, self.exercise._feed(answer, x, raw), y)[0])))
+                results.append((name, ("value", model_scores(answer, self.exercise._feed(answer, x, raw), y)[0])))
             except Exception as err:  # noqa: BLE001
                 results.append((name, ("error", type(err).__name__)))
         return results
@@ -158,7 +158,7 @@ def trained_mutants():
 def _models_04():
     import keras
 
-    from course_utils.checking.exercises.nb04_visualizing_cnns import _test_models
+    from course_utils.checking.exercises.nb04_visualizing_cnns import checking_models
 
     keras.utils.set_random_seed(21)
     layers = keras.layers
@@ -172,8 +172,8 @@ def _models_04():
     x = layers.Conv2D(1, 3, name="after")(layers.Concatenate()([left, right]))
     branched = keras.Model(inputs, layers.Dense(3)(layers.GlobalAveragePooling2D()(x)), name="branched")
     for model in (odd, branched):
-        _randomise(model, 7)
-    return [*_test_models(), odd, branched]
+        randomise_weights(model, 7)
+    return [*checking_models(), odd, branched]
 
 
 def _restore(models, saved):
@@ -182,7 +182,7 @@ def _restore(models, saved):
         model.set_weights(weights)
 
 
-class FeatureProbe(_Probe):
+class FeatureProbe(KerasProbe):
     """``build_feature_extractor(model)`` on four models (two branches, BatchNorm, Dropout, odd sizes): the
     extractor's outputs on batches of 1 and 3, called twice."""
 
@@ -196,7 +196,7 @@ class FeatureProbe(_Probe):
         _restore(self.models, self.saved)
         result = []
         for model in self.models:
-            made = _call(answer, model)
+            made = call_guarded(answer, model)
             if made[0] != "value" or not isinstance(made[1], keras.Model):
                 result.append((model.name, made[:2] if made[0] != "value" else ("error", "not a model")))
                 continue
@@ -213,12 +213,12 @@ class FeatureProbe(_Probe):
         if a[0] != b[0] or a[0] != "value":
             return super().differ(a, b)
         for want, got in zip(a[1], b[1], strict=True):
-            if len(want) != len(got) or not all(_close(w, g) for w, g in zip(want, got, strict=True)):
+            if len(want) != len(got) or not all(close_enough(w, g) for w, g in zip(want, got, strict=True)):
                 return "other feature maps"
         return None
 
 
-class SaliencyProbe(_Probe):
+class SaliencyProbe(KerasProbe):
     """``saliency(model, image, class_index)`` on four models (Dropout and BatchNorm make training mode matter),
     float32 and float64 images, the first and the last class."""
 
@@ -234,7 +234,7 @@ class SaliencyProbe(_Probe):
             shape = model.input_shape[1:]
             for image, index in ((rng.random(shape).astype("float32"), 0), (rng.normal(size=shape), -1 % 3),
                                  (rng.random(shape).astype("float32"), int(model.output_shape[-1]) - 1)):
-                made = _call(answer, model, image.copy(), index)
+                made = call_guarded(answer, model, image.copy(), index)
                 if made[0] == "value":
                     try:
                         made = ("value", np.asarray(made[1], dtype=float))
@@ -245,22 +245,8 @@ class SaliencyProbe(_Probe):
 
     def differ(self, a, b):
         if a[0] == b[0] == "value":
-            return None if _close(a[1], b[1], rtol=1e-3, atol=1e-5) else "another map"
+            return None if close_enough(a[1], b[1], rtol=1e-3, atol=1e-5) else "another map"
         return super().differ(a, b)
 
 
-def probe_for(exercise):
-    """The Keras probe for ``exercise``, by its id or kind, or ``None``."""
-    from course_utils.checking.exercises.models import Model
-    from course_utils.checking.exercises.mutation_keras_more import probes as _more
-
-    by_id = {"trained_model": TrainedProbe, "feature_extractor": FeatureProbe, "saliency": SaliencyProbe,
-             **_more()}
-    if exercise.id in by_id:
-        return by_id[exercise.id](exercise)
-    if isinstance(exercise, Model):
-        return ModelProbe(exercise)
-    return None
-
-
-__all__ = ["FeatureProbe", "ModelProbe", "SaliencyProbe", "TrainedProbe", "probe_for", "trained_mutants"]
+__all__ = ["FeatureProbe", "ModelProbe", "SaliencyProbe", "TrainedProbe", "trained_mutants"]

@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from course_utils.checking.exercises.mutation_keras import _call, _close, _Probe, _randomise
+from course_utils.checking.exercises import mutation_keras
+from course_utils.checking.exercises.mutation_keras import (
+    KerasProbe,
+    call_guarded,
+    close_enough,
+    randomise_weights,
+)
 
 
 def _images(shape, n, seed):
@@ -12,7 +18,7 @@ def _images(shape, n, seed):
     return x
 
 
-class AugmentationProbe(_Probe):
+class AugmentationProbe(KerasProbe):
     """``with_augmentation(model)``, as its spec says, on two base models (12x12x1 and 10x14x3): at inference the
     base's outputs (batches of 16 and 1, called twice and through predict), in training random and still the base's
     probabilities, the base's own weights."""
@@ -20,20 +26,20 @@ class AugmentationProbe(_Probe):
     def __init__(self, exercise):
         import keras
 
-        from course_utils.checking.exercises.nb05_better_cnns import _base_model
+        from course_utils.checking.exercises.keras_checks import base_model
 
         keras.utils.set_random_seed(8)
         other = keras.Sequential([keras.Input((10, 14, 3)), keras.layers.Conv2D(3, 3, activation="relu"),
                                   keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(5, activation="softmax")],
                                  name="colour")
-        self.bases = [_base_model(), other]
+        self.bases = [base_model(), other]
 
     def behaviour(self, answer):
         import keras
 
         result = []
         for base in self.bases:
-            made = _call(answer, base)
+            made = call_guarded(answer, base)
             if made[0] != "value" or not isinstance(made[1], keras.Model):
                 result.append((base.name, made[:2] if made[0] != "value" else ("error", "not a model")))
                 continue
@@ -48,8 +54,8 @@ class AugmentationProbe(_Probe):
             except Exception as err:  # noqa: BLE001
                 result.append((base.name, ("error", type(err).__name__)))
                 continue
-            facts = (all(_close(i, w) for i, w in zip(inference, [want, want, want, want[:1]], strict=True)),
-                     any(not _close(d, want) for d in draws),
+            facts = (all(close_enough(i, w) for i, w in zip(inference, [want, want, want, want[:1]], strict=True)),
+                     any(not close_enough(d, want) for d in draws),
                      all(d.shape == want.shape and np.allclose(d.sum(axis=-1), 1, atol=1e-4) for d in draws),
                      {id(v) for v in base.weights} <= {id(v) for v in new.weights})
             result.append((base.name, ("facts", facts)))
@@ -68,7 +74,7 @@ RESIDUAL_PROBES = [((8, 8, 16), 16, 1), ((8, 8, 8), 16, 1), ((7, 7, 3), 8, 2), (
                    ((6, 6, 4), 4, None)]
 
 
-class ResidualProbe(_Probe):
+class ResidualProbe(KerasProbe):
     """``residual_block(x, filters, stride)`` on five shapes (odd sizes, stride 2 on odd sizes, fewer filters, the
     default stride): the block's weights set to the reference's (random BatchNorm statistics), then its outputs at
     inference on batches of 4 and 1 (the same per image: no batch statistics, no noise), called twice, and in
@@ -83,7 +89,7 @@ class ResidualProbe(_Probe):
         result = []
         for shape, filters, stride in RESIDUAL_PROBES:
             inputs = keras.Input(shape)
-            made = _call(answer, inputs, filters) if stride is None else _call(answer, inputs, filters, stride)
+            made = call_guarded(answer, inputs, filters) if stride is None else call_guarded(answer, inputs, filters, stride)
             where = f"{shape}, filters {filters}, stride {stride or 'default'}"
             if made[0] != "value" or not isinstance(made[1], keras.KerasTensor):
                 result.append((where, made[:2] if made[0] != "value" else ("error", "not a tensor")))
@@ -102,12 +108,12 @@ class ResidualProbe(_Probe):
             return f"output shape {got.output_shape}"
         if [tuple(w.shape) for w in want.weights] != [tuple(w.shape) for w in got.weights]:
             return "other weights"
-        _randomise(want, 4)
+        randomise_weights(want, 4)
         got.set_weights(want.get_weights())
         x = np.random.default_rng(1).normal(0.0, 1.0, (4, *want.input_shape[1:])).astype("float32")
         try:
             for inputs, training in ((x, False), (x, False), (x[:1], False), (x, True)):
-                if not _close(want(inputs, training=training), got(inputs, training=training), rtol=1e-3, atol=1e-4):
+                if not close_enough(want(inputs, training=training), got(inputs, training=training), rtol=1e-3, atol=1e-4):
                     return f"other outputs (training={training}, batch {len(inputs)})"
         except Exception as err:  # noqa: BLE001
             return f"fails when called ({type(err).__name__})"
@@ -125,7 +131,7 @@ def _fit_changes(model, base, side, train_base):
     return sorted(w.path for w, b in zip(base.weights, before, strict=True) if not np.array_equal(np.array(w), b))
 
 
-class ClassifierProbe(_Probe):
+class ClassifierProbe(KerasProbe):
     """``build_classifier(base, n)`` on two test bases and 2 or 7 classes: trainable count, outputs with fixed
     Dense weights, what one training step changes in the base, and what unfreezing the base later trains."""
 
@@ -137,18 +143,18 @@ class ClassifierProbe(_Probe):
     def behaviour(self, answer):
         import keras
 
-        from course_utils.checking.exercises.transfer_checks import _behaviour, test_base
+        from course_utils.checking.exercises.transfer_checks import model_behaviour, test_base
         from course_utils.transfer_learning.transfer import trainable_count
 
         result = []
         for side, channels, n in self.CASES:
             base = test_base(side, channels)
-            made = _call(answer, base, n)
+            made = call_guarded(answer, base, n)
             if made[0] != "value" or not isinstance(made[1], keras.Model):
                 result.append((f"base {side}", made[:2] if made[0] != "value" else ("error", "not a model")))
                 continue
             try:
-                count, outputs = _behaviour(made[1], side)
+                count, outputs = model_behaviour(made[1], side)
                 changed = _fit_changes(made[1], base, side, False)
                 base.trainable = True  # fine-tuning later: the whole base becomes trainable
                 later = trainable_count(made[1])
@@ -163,7 +169,7 @@ class ClassifierProbe(_Probe):
         (count, outputs, changed, later), (count2, outputs2, changed2, later2) = a[1], b[1]
         if count != count2:
             return f"{count2} trainable parameters, not {count}"
-        if not _close(outputs, outputs2):
+        if not close_enough(outputs, outputs2):
             return "other outputs"
         if changed != changed2:
             return f"a training step changes {changed2[:2]} in the base"
@@ -172,7 +178,7 @@ class ClassifierProbe(_Probe):
         return None
 
 
-class FineTuningProbe(_Probe):
+class FineTuningProbe(KerasProbe):
     """``prepare_fine_tuning(base, first_layer)`` on frozen test bases from four first layers (a convolution, a ReLU,
     a BatchNorm, the last layer): which variables are trainable, each layer's flag, and (once) which variables a
     training step (base in training mode) changes."""
@@ -190,7 +196,7 @@ class FineTuningProbe(_Probe):
                                            (24, 12, "block_2_norm", False), (32, 16, "out_relu", False)):
             base = test_base(side, channels)
             base.trainable = False
-            made = _call(answer, base, first)
+            made = call_guarded(answer, base, first)
             where = f"base {side}, from {first}"
             if made[0] != "value":
                 result.append((where, made[:2]))
@@ -241,7 +247,7 @@ def photo_probe_files():
     return files
 
 
-class PhotoProbe(_Probe):
+class PhotoProbe(KerasProbe):
     """``predict_photo(model, path, class_names)`` on eight photos (one with two namings of the classes): the class name,
     and the probability within the checker's 0.02."""
 
@@ -254,7 +260,7 @@ class PhotoProbe(_Probe):
         result = []
         for index, path in enumerate(self.files):
             for names in (list(PHOTO_CLASSES), ["R", "G", "B"])[: 2 if index == 0 else 1]:
-                made = _call(answer, photo_model(), str(path), names)
+                made = call_guarded(answer, photo_model(), str(path), names)
                 result.append((f"{path.name}, {names[0]}", made[:2]))
         return result
 
@@ -271,3 +277,17 @@ class PhotoProbe(_Probe):
 def probes():
     return {"augmentation": AugmentationProbe, "residual_block": ResidualProbe, "build_classifier": ClassifierProbe,
             "prepare_fine_tuning": FineTuningProbe, "predict_photo": PhotoProbe}
+
+
+def probe_for(exercise):
+    """The Keras probe for ``exercise``, by its id or kind, or ``None``."""
+    from course_utils.checking.exercises.models import Model
+
+    by_id = {"trained_model": mutation_keras.TrainedProbe, "feature_extractor": mutation_keras.FeatureProbe,
+             "saliency": mutation_keras.SaliencyProbe,
+             **probes()}
+    if exercise.id in by_id:
+        return by_id[exercise.id](exercise)
+    if isinstance(exercise, Model):
+        return mutation_keras.ModelProbe(exercise)
+    return None

@@ -271,13 +271,13 @@ FUNCTION_INPUTS = {"normalize": _normalize, "conv2d_loop": _conv_loop, "conv_out
 
 def probe_for(exercise):
     """The probe for ``exercise`` (``None`` when it has none)."""
-    from course_utils.checking.exercises import mutation_keras
+    from course_utils.checking.exercises import mutation_keras_more
     from course_utils.checking.exercises.functions import Function
     from course_utils.checking.exercises.values import Choice, Value
 
     if isinstance(getattr(exercise, "reference", None), np.ndarray):
         return EdgeProbe(exercise)  # a kernel (01): judged by its spec
-    special = mutation_keras.probe_for(exercise)
+    special = mutation_keras_more.probe_for(exercise)
     if special is not None:
         return special
     if isinstance(exercise, Function):

@@ -74,7 +74,7 @@ def grad_cam_cases(rng):
 _MODELS = {}
 
 
-def _test_models():
+def checking_models():
     """Two small CNNs with fixed weights: a Sequential (two convs and a pool) and a functional one."""
     if not _MODELS:
         import keras
@@ -172,7 +172,7 @@ class _ModelFunction(Exercise):
 
     def test_models(self):
         """The Keras models the answer is called on."""
-        return _test_models()
+        return checking_models()
 
     def _evaluate(self, answer):
         if not callable(answer):
@@ -264,7 +264,7 @@ class Saliency(_ModelFunction):
 
     def test_models(self):
         """The two plain test models, then one with a random augmentation layer and Dropout."""
-        return [*_test_models(), _augmented_model()]
+        return [*checking_models(), _augmented_model()]
 
     def _evaluate_on(self, answer, model):
         for i, image in enumerate(_images(model, 2, seed=1)):

@@ -11,7 +11,7 @@ import numpy as np
 from course_utils.checking.exercises import Problem
 from course_utils.checking.exercises.compare import describe
 from course_utils.checking.exercises.functions import call_with_time_limit, describe_error
-from course_utils.checking.exercises.transfer_checks import _FunctionAnswer
+from course_utils.checking.exercises.transfer_checks import FunctionAnswer
 
 _PHOTO_FILES = {}
 # Not alphabetical, and not the reverse of it either: a sorted list, and reversed colour channels, each show.
@@ -145,7 +145,7 @@ def readable_photos(function):
     return predict
 
 
-class PredictPhoto(_FunctionAnswer):
+class PredictPhoto(FunctionAnswer):
     """``predict_photo(model, path, class_names)`` must give the reference's class name, and its probability
     within 0.02 (any good resizing method passes; squashing instead of cropping does not). The test photos include
     an RGBA PNG, a grayscale JPEG and a palette GIF; the test model has Dropout (training=True shows).

@@ -85,7 +85,7 @@ def logits_with_probability_loss(model):
     return activation in ("linear", "relu")
 
 
-def _scores(model, images, labels):
+def model_scores(model, images, labels):
     """``(accuracy, cross-entropy)`` of ``model`` on ``images``; ``(nan, nan)`` when it predicts NaN. Outputs that
     are not probabilities go through a softmax first (logits); outputs in [0, 1] that do not add up to 1 (one
     sigmoid per class) are divided by their sum."""
@@ -167,7 +167,7 @@ class TrainedModel(Exercise):
         if problem:
             return problem
         x, y = self.heldout_digits()
-        scaled, raw = _scores(answer, self._feed(answer, x, False), y), _scores(answer, self._feed(answer, x, True), y)
+        scaled, raw = model_scores(answer, self._feed(answer, x, False), y), model_scores(answer, self._feed(answer, x, True), y)
         if math.isnan(scaled[0]) and math.isnan(raw[0]):
             return Problem("nan", "Your model predicts NaN: training diverged. Lower the learning rate and "
                            "train again.")
@@ -182,7 +182,7 @@ class TrainedModel(Exercise):
                 return problem
         accuracy = raw[0] if expects_raw else scaled[0]
         x_seen, y_seen = self.notebook_digits()
-        seen = _scores(answer, self._feed(answer, x_seen, expects_raw), y_seen)[0]
+        seen = model_scores(answer, self._feed(answer, x_seen, expects_raw), y_seen)[0]
         if not math.isnan(seen) and _memorised(seen, accuracy, len(y_seen), len(y)):
             return Problem("wrong", f"Your model scores {seen:.1%} on the test digits this notebook loads but only "
                            f"{accuracy:.1%} on {len(y):,} digits it has never seen: it has memorised test digits, "
@@ -219,7 +219,7 @@ class TrainedModel(Exercise):
 
     def _symmetric_problem(self, model, x, y, best):
         """A model that fits pixels in [-1, 1] clearly better than the feed it is checked on."""
-        accuracy, loss = _scores(model, self._symmetric_feed(model, x), y)
+        accuracy, loss = model_scores(model, self._symmetric_feed(model, x), y)
         if math.isnan(loss) or math.isnan(best[1]) or not (loss < 0.5 * best[1] and accuracy > best[0] + 0.05):
             return None
         return Problem("wrong", f"Your model was trained on pixels scaled to [-1, 1] (x / 127.5 - 1): it fits them "

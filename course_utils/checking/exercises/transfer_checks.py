@@ -74,7 +74,7 @@ def _call(function, args, time_limit=60.0):
     return outcome.value, None
 
 
-class _FunctionAnswer(Exercise):
+class FunctionAnswer(Exercise):
     """The answer is a function, compared by behaviour with ``reference``."""
 
     kind = "function"
@@ -101,7 +101,7 @@ class _FunctionAnswer(Exercise):
         return None
 
 
-class _OnTestBases(_FunctionAnswer):
+class _OnTestBases(FunctionAnswer):
     """The answer is a function whose first argument is a Keras base; it is checked on fresh test bases."""
 
     def _evaluate(self, answer):
@@ -115,7 +115,7 @@ class _OnTestBases(_FunctionAnswer):
         return None
 
 
-def _behaviour(model, side):
+def model_behaviour(model, side):
     """``(trainable parameters, outputs)``: outputs on fixed images after giving every Dense layer outside the
     base fixed weights (so that two models with the same architecture give the same numbers). A subclassed model
     that was never called is built by a first call."""
@@ -190,8 +190,8 @@ class Classifier(_OnTestBases):
         if tuple(outputs.shape)[1:] != (n_classes,):
             return Problem("wrong_output_shape", f"Your model's output shape is {(None, *tuple(outputs.shape)[1:])}; "
                            f"with n_classes={n_classes} it should be (None, {n_classes}): one probability per class.")
-        want = _behaviour(self.reference(test_base(side, channels), n_classes), side)
-        got = _behaviour(model, side)
+        want = model_behaviour(self.reference(test_base(side, channels), n_classes), side)
+        got = model_behaviour(model, side)
         if got[0] == want[0] and np.allclose(got[1], want[1], atol=1e-5):
             drifting = _drifting_batchnorm(model, side, n_classes)
             if not drifting:
@@ -204,7 +204,7 @@ class Classifier(_OnTestBases):
                            "fit: freeze the whole base with base.trainable = False.")
 
         def same_as(wrong):
-            other = _behaviour(wrong(test_base(side, channels), n_classes), side)
+            other = model_behaviour(wrong(test_base(side, channels), n_classes), side)
             return other[0] == got[0] and np.allclose(other[1], got[1], atol=1e-5)
 
         recognised = self.diagnose(same_as)

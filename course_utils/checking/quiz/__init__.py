@@ -58,7 +58,7 @@ FINAL_BANK = "07_final_quiz"
 DEMO_BANK = "00_start_here"  # how quizzes work; never drawn into the final quiz
 
 
-def _resolve_bank(name):
+def resolve_bank(name):
     names = bank_names()
     key = str(name).strip()
     key = key[:-6] if key.endswith(".ipynb") else key
@@ -82,7 +82,7 @@ def load(name, seed=None):
     if str(name).endswith((".yaml", ".yml")):
         bank = load_bank_file(name)
     else:
-        bank = banks()[_resolve_bank(name)]
+        bank = banks()[resolve_bank(name)]
     return Quiz(bank.title, bank.notebook, [spec.make(seed) for spec in bank.questions], seed=seed)
 
 

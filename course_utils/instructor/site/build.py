@@ -113,7 +113,7 @@ def _check_no_solutions(page, source_path, regions, name):
 
     from course_utils.instructor import release
 
-    leaked = release._leaks(nbformat.read(source_path, as_version=4), nbformat.from_dict(page), regions)
+    leaked = release.solution_leaks(nbformat.read(source_path, as_version=4), nbformat.from_dict(page), regions)
     if leaked:
         raise SiteError(f"{name}: the executed notebook contains solution lines ({leaked[:2]}...). Build the "
                         f"site from `course release` notebooks (course site does this unless --executed).")

@@ -137,9 +137,9 @@ class PageMaker:
             return quizdata.final_quiz()
         match = _QUIZ_LOAD.search(source)
         if match:
-            from course_utils.checking.quiz import _resolve_bank
+            from course_utils.checking.quiz import resolve_bank
 
-            return quizdata.bank_quiz(_resolve_bank(match.group(1)))
+            return quizdata.bank_quiz(resolve_bank(match.group(1)))
         return None
 
     def _output(self, output, cell_index, output_index):
