@@ -2,7 +2,7 @@
 
     course doctor                              check this machine and print fixes
     course run [--fast] [NOTEBOOK ...] [--out DIR] [--notebooks DIR]   execute notebooks headless, print a table
-    course links [--repo OWNER/NAME] [--ref REF]   rewrite badges and Colab setup cells from links.py
+    course links [--repo OWNER/NAME] [--ref REF]   rewrite badges and Colab setup cells from addresses.py
     course links --check-release               which links break until the version's tag exists
     course release OUTDIR                      student versions of the notebooks, and an answer key
     course progress [PATH ...]                 class summary from students' progress files
@@ -91,7 +91,7 @@ def build_parser():
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
     run.set_defaults(func=_run)
 
-    links = commands.add_parser("links", help="rewrite badges and Colab setup cells from links.py (in a clone)")
+    links = commands.add_parser("links", help="rewrite badges and Colab setup cells from addresses.py (in a clone)")
     links.add_argument("--repo", metavar="OWNER/NAME", help="move the course to github.com/OWNER/NAME")
     links.add_argument("--ref", metavar="REF", help="the git tag or commit that badges and Colab installs use")
     links.add_argument("--check-release", action="store_true",
