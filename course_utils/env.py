@@ -4,13 +4,13 @@
 as a dict, for tests and for ``course run``.
 """
 
-import importlib.metadata as metadata
 import os
 import platform
 import sys
 from pathlib import Path
 
 from course_utils import paths
+from course_utils.colab import installed_version
 
 MIN_TENSORFLOW = (2, 16)
 MIN_KERAS = (3, 13, 1)  # the floor in pyproject.toml's `tf` extra (tests/test_env.py checks they agree)
@@ -27,11 +27,7 @@ class Problem(tuple):
         return made
 
 
-def _version(package):
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
+_version = installed_version  # the installed version of a distribution, or None
 
 
 def _as_tuple(version):
