@@ -269,6 +269,27 @@ def _keras_metric(name, build=True):
     return _keras_loss(name, build, module="metrics")
 
 
+def _configured_loss(**config):
+    def make():
+        import keras
+
+        return keras.losses.CategoricalCrossentropy(**config)
+    return make
+
+
+def _wrapped_loss(name):
+    def make():
+        import keras
+
+        function = getattr(keras.losses, name)
+        return lambda y_true, y_pred: function(y_true, y_pred)
+    return make
+
+
+def _numpy_cross_entropy(y_true, y_pred):
+    return -np.sum(np.asarray(y_true) * np.log(np.asarray(y_pred)), axis=-1)
+
+
 LOSS_FOR_ONEHOT = {
     "mistakes": [
         Mistake("sparse_categorical_crossentropy", "sparse",
@@ -283,6 +304,9 @@ LOSS_FOR_ONEHOT = {
         Mistake("hinge", "not one of the options"),
         Mistake(_keras_metric("CategoricalCrossentropy"), "is a metric, not a loss", lazy=True),
         Mistake(_keras_metric("CategoricalCrossentropy", build=False), "keras.metrics is a metric", lazy=True),
+        Mistake(_configured_loss(axis=0), "along axis=0", lazy=True),  # trains to 7% instead of 92%
+        Mistake(_configured_loss(label_smoothing=0.9), "closer to a uniform guess", lazy=True),
+        Mistake(_wrapped_loss("binary_crossentropy"), "10 independent yes/no", lazy=True),
     ],
     "alternatives": [
         Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
@@ -292,6 +316,12 @@ LOSS_FOR_ONEHOT = {
         Alternative(_keras_loss("categorical_crossentropy"), lazy=True, note="the loss function"),
         Alternative("b", note="a letter"),
         Alternative("Categorical cross-entropy", note="in words"),
+        Alternative("loss='categorical_crossentropy'", note="as written in compile()"),
+        Alternative(_wrapped_loss("categorical_crossentropy"), lazy=True, note="a wrapper lambda y, p: ..."),
+        Alternative(_numpy_cross_entropy, note="the formula in NumPy"),
+        Alternative(_configured_loss(label_smoothing=0.1), lazy=True, note="smoothed one-hot targets"),
+        Alternative(_configured_loss(from_logits=True), lazy=True, note="from_logits: Keras recovers the softmax"),
+        Alternative(_configured_loss(axis=1), lazy=True, note="axis=1 is the class axis of (N, 10) labels"),
     ],
 }
 
