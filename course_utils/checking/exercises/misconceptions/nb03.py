@@ -184,6 +184,32 @@ def _builder_without_input():
     return build
 
 
+def _lambda_softmax():
+    import keras
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10), layers.Lambda(lambda x: keras.ops.softmax(x))])
+
+
+def _frozen_first_conv():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", trainable=False)])
+
+
+def _zeros_initializer():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", kernel_initializer="zeros")])
+
+
+def _uint8_input():
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((28, 28, 1), dtype="uint8"), *_small_cnn().layers])
+
+
 SMALL_CNN = {
     "mistakes": [
         Mistake(_no_softmax, "no softmax", lazy=True),
@@ -199,6 +225,9 @@ SMALL_CNN = {
         Mistake(_extra_dense, "a Dense too many", lazy=True),
         Mistake(_tanh_output, "applies tanh", lazy=True),
         Mistake(_log_softmax_output, "applies log_softmax", lazy=True),
+        Mistake(_frozen_first_conv, "frozen (trainable=False)", lazy=True),
+        Mistake(_zeros_initializer, "all its weights equal", lazy=True),
+        Mistake(_uint8_input, "input has dtype uint8", lazy=True),
     ],
     "alternatives": [
         Alternative(_separate_activation_layers, lazy=True, note="ReLU() and Softmax() layers"),
@@ -208,6 +237,7 @@ SMALL_CNN = {
         Alternative(_builder_without_input, lazy=True, note="a builder without keras.Input"),
         Alternative(_tf_nn_activations, lazy=True, note="activation=tf.nn.relu / tf.nn.softmax"),
         Alternative(_ops_lambdas, lazy=True, note="activations as lambdas over keras.ops"),
+        Alternative(_lambda_softmax, lazy=True, note="Dense(10) then a Lambda layer computing softmax"),
     ],
     "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
         Equivalent("element: [keras.Input((28, 28, 1)), layers.Conv2D(16, ... -> [layers.Conv2D(16, 5, "
@@ -232,6 +262,9 @@ PARAM_COUNTS = {
     "mistakes": [
         Mistake((18_432, 204_928), "biases of the convolution",
                 message="18,432 leaves out the biases of the convolution: one per filter, 64 more."),
+        Mistake((18_432, 204_800), "biases of both layers",
+                message="18,432 and 204,800 leave out the biases of both layers: each filter and each unit has "
+                        "one bias too, (3*3*32 + 1) * 64 and (5*5*64 + 1) * 128."),
         Mistake((18_496, 204_800), "biases of the Dense layer",
                 message="204,800 leaves out the biases of the Dense layer: one per unit, 128 more."),
         Mistake((640, 204_928), "input channels",
