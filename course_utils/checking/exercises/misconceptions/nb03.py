@@ -205,7 +205,6 @@ def _zeros_initializer():
 
 def _uint8_input():
     import keras
-    from keras import layers
 
     return keras.Sequential([keras.Input((28, 28, 1), dtype="uint8"), *_small_cnn().layers])
 
