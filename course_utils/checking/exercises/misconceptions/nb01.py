@@ -253,9 +253,8 @@ CONV_OUTPUT_SIZE = {
                         "window slides, so they go inside: (n + 2p - k) // s + 1."),
         Mistake(_swapped_order, "another order"),
         Mistake(_np_floor, "np.floor returns a float", status="wrong_dtype",
-                message="Right numbers, but as floats (12.0): np.floor returns a float, and so does `//` or any "
-                        "arithmetic with a float in it (2.0 * padding). A size must be a whole number: use `//` "
-                        "on ints, `math.floor` or `int(...)`."),
+                message="Right numbers, but as floats (like 26.0 for 26): np.floor returns a float. A size is "
+                        "a whole number: use `//` on ints, `math.floor(...)` or `int(...)`."),
     ],
     "alternatives": [
         Alternative(lambda n, k, stride=1, padding=0: int((n + 2 * padding - k) / stride) + 1, note="int(...)"),
