@@ -228,6 +228,9 @@ def _swapped_order(n, k, padding=0, stride=1):
     return (n + 2 * padding - k) // stride + 1
 
 
+_DEFAULTS = ("Called with only n and k, your function gives another size: the defaults are stride=1 and padding=0, "
+             "`def conv_output_size(n, k, stride=1, padding=0):`.")
+
 CONV_OUTPUT_SIZE = {
     "mistakes": [
         Mistake(_true_division, "use `//`", status="wrong_dtype",
@@ -252,6 +255,10 @@ CONV_OUTPUT_SIZE = {
                 message="You added the padding to the output: the zeros are added to the input before the "
                         "window slides, so they go inside: (n + 2p - k) // s + 1."),
         Mistake(_swapped_order, "another order"),
+        Mistake(lambda n, k, stride=2, padding=0: (n + 2 * padding - k) // stride + 1, "defaults are stride=1",
+                message=_DEFAULTS),
+        Mistake(lambda n, k, stride=1, padding=1: (n + 2 * padding - k) // stride + 1, "and padding=0",
+                message=_DEFAULTS),
         Mistake(_np_floor, "np.floor returns a float", status="wrong_dtype",
                 message="Right numbers, but as floats (like 26.0 for 26): np.floor returns a float. A size is "
                         "a whole number: use `//` on ints, `math.floor(...)` or `int(...)`."),
