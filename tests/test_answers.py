@@ -146,3 +146,12 @@ def test_a_tuple_list_or_array_names_the_choice_with_its_values():
                                           ("1 79", None), ("5,5", None)])
 def test_plain_numbers_with_space_separators_and_quotes(text, number):
     assert as_plain_number(text) == number
+
+
+def test_a_choice_exercise_reads_a_sequence_value_as_the_quiz_does():
+    from course_utils.checking.exercises import Choice
+
+    shapes = Choice("kernel_shape", ["(3, 3, 16)", "(3, 3, 3, 16)"], "(3, 3, 3, 16)")
+    assert shapes.evaluate((3, 3, 3, 16)).correct
+    assert shapes.evaluate(np.array([3, 3, 16])).status == "wrong"
+    assert shapes.evaluate([1, 2]).status == "wrong_type"
