@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils.checking.answers import listing, match_choice, normalize
+from course_utils.checking.answers import as_plain_number, as_sequence, listing, match_choice, normalize
 
 POOL = ["3, the pool size", "4", "2 (the stride)", "none: pooling has no weights"]
 
@@ -107,3 +107,51 @@ def test_right_answers_typed_as_students_type_them_name_their_choice(value, choi
 ])
 def test_the_relaxed_reading_does_not_make_wrong_answers_right(value, choices):
     assert match_choice(value, choices) is None
+
+
+LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
+
+
+@pytest.mark.parametrize("value, index", [
+    ("SparseCategoricalCrossentropy", 1), ("sparse categorical crossentropy", 1), ("Sparse-Categorical-Crossentropy", 1),
+    ("CategoricalCrossentropy()", 0), ("'binary_crossentropy'", 2),
+])
+def test_a_snake_case_choice_is_named_in_words_or_class_name_spelling(value, index):
+    assert match_choice(value, LOSSES) == index
+
+
+@pytest.mark.parametrize("value", ["sparse", "categorical", "SparseCategoricalAccuracy"])
+def test_part_of_a_name_names_no_choice(value):
+    assert match_choice(value, LOSSES) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ((3, 3, 3, 16), (3.0, 3.0, 3.0, 16.0)), ("[0. 0.5 3.]", (0.0, 0.5, 3.0)), ("3x3x16", (3.0, 3.0, 16.0)),
+    ("(None, 64)", (None, 64.0)), (np.array([1, 2]), (1.0, 2.0)), ("(3, 3,)", (3.0, 3.0)),
+    ("3", None), ("max 6, average 3", None), ("3*3", None), ([], None), ("a, b", None),
+])
+def test_sequences_of_numbers_are_read_however_written(value, expected):
+    assert as_sequence(value) == expected
+
+
+def test_a_tuple_list_or_array_names_the_choice_with_its_values():
+    shapes = ["(28, 28, 3)", "(24, 24, 10)", "(28, 28, 10)"]
+    assert match_choice((28, 28, 10), shapes) == 2
+    assert match_choice(np.array([24, 24, 10]), shapes) == 1
+    assert match_choice("(None, 28, 28, 10)", shapes) == 2  # the batch axis left in
+    assert match_choice([28, 28], shapes) is None
+
+
+@pytest.mark.parametrize("text, number", [("1 792", 1792.0), ("1\u202f792", 1792.0), ("'255'", 255.0),
+                                          ("1 79", None), ("5,5", None)])
+def test_plain_numbers_with_space_separators_and_quotes(text, number):
+    assert as_plain_number(text) == number
+
+
+def test_a_choice_exercise_reads_a_sequence_value_as_the_quiz_does():
+    from course_utils.checking.exercises import Choice
+
+    shapes = Choice("kernel_shape", ["(3, 3, 16)", "(3, 3, 3, 16)"], "(3, 3, 3, 16)")
+    assert shapes.evaluate((3, 3, 3, 16)).correct
+    assert shapes.evaluate(np.array([3, 3, 16])).status == "wrong"
+    assert shapes.evaluate([1, 2]).status == "wrong_type"

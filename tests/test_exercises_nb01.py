@@ -66,8 +66,8 @@ def test_conv2d_strided_accepts_a_right_answer_and_rejects_ignoring_the_stride(e
 
 @pytest.mark.parametrize("kernel", [
     [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-    [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],  # the opposite sign finds the same edges
-    [[-1, -1], [1, 1]],
+    [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+    [[0, 0, 0], [-1, -1, -1], [1, 1, 1]],  # the step one row lower
 ])
 def test_horizontal_edge_kernel_accepts_horizontal_edge_detectors(ex, kernel):
     assert ex.horizontal_edge_kernel.evaluate(np.array(kernel, dtype=float)).correct
@@ -78,7 +78,11 @@ def test_horizontal_edge_kernel_accepts_horizontal_edge_detectors(ex, kernel):
     ([[0, 0, 0], [0, 0, 0], [0, 0, 0]], "barely responds to a horizontal edge"),
     ([[0, 0, 0], [0, 1, 0], [1, 1, 1]], "add up to 0"),
     ([[-1, -1, 0], [0, 0, 0], [0, 1, 1]], "vertical edges"),
-    ([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14], [15, 16]], "small 2-D array"),
+    ([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14], [15, 16]], "3x3 kernel"),
+    ([[-1, -1], [1, 1]], "3x3 kernel"),
+    ([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], "signs the wrong way round"),
+    ([[-1, -1, -1], [2, 2, 2], [-1, -1, -1]], "line detector"),
+    (1e-6 * np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]), "barely responds"),
     ("edges", "2-D array of numbers"),
 ])
 def test_horizontal_edge_kernel_explains_what_is_wrong(ex, kernel, words):

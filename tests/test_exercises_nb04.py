@@ -19,10 +19,25 @@ def test_every_reference_passes_its_own_check():
 
 def test_feature_extractor_accepts_a_correct_student_version():
     def build_feature_extractor(model):
-        convs = [layer for layer in model.layers if "conv" in type(layer).__name__.lower()]
+        convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
         return keras.Model(model.inputs, [layer.output for layer in convs])
 
     assert ex.feature_extractor.evaluate(build_feature_extractor).correct
+
+
+def test_feature_extractor_keeps_conv2d_layers_only_and_leaves_the_model_alone():
+    def conv_in_class_name(model):  # DepthwiseConv2D and SeparableConv2D too
+        convs = [layer for layer in model.layers if "conv" in type(layer).__name__.lower()]
+        return keras.Model(model.inputs, [layer.output for layer in convs])
+
+    def freezes(model):
+        model.trainable = False
+        return keras.Model(model.inputs, [layer.output for layer in model.layers
+                                          if isinstance(layer, keras.layers.Conv2D)])
+
+    assert "DepthwiseConv2D" in ex.feature_extractor.evaluate(conv_in_class_name).message
+    assert ex.feature_extractor.evaluate(freezes).status == "mutated_input"
+    assert all(model.trainable for model in ex.feature_extractor.test_models())
 
 
 def test_feature_extractor_rejects_only_the_last_conv_layer():

@@ -187,7 +187,7 @@ def test_true_false_accepts_bools_and_strings(test_quiz, value, correct):
     assert test_quiz.answer("t-true-false", value, quiet=True).correct is correct
 
 
-@pytest.mark.parametrize("value", ["maybe", 0, None])
+@pytest.mark.parametrize("value", ["maybe", 2, None])
 def test_true_false_other_input_is_a_friendly_message(test_quiz, value):
     feedback = test_quiz.answer("t-true-false", value, quiet=True)
     assert feedback.status == "invalid" and "True or False" in feedback.message
@@ -761,3 +761,77 @@ def test_a_generated_parameter_count_accepts_thousands_separators():
     question = quiz.load("03", seed=0).question("dense-params-count")
     assert question.check(f"{int(question.answer):,}").status == "correct"
     assert question.check("3,5").status == "invalid"
+
+
+# --------------------------------------------------------------------------- the reader: unambiguous forms accepted
+
+
+def _question(type, answer, choices=(), tolerance=1e-6):
+    from course_utils.checking.quiz.questions import Question
+
+    return Question(id="q", type=type, prompt="?", choices=tuple(choices), answer=answer, explanation="",
+                    topic="t", notebook="01_convolution_by_hand", tolerance=tolerance)
+
+
+SHAPES = ("(3, 3, 16)", "(3, 3, 3, 16)", "(16, 3, 3)", "(32, 32, 3, 16)")
+
+
+@pytest.mark.parametrize("value", [(3, 3, 3, 16), [3, 3, 3, 16], "[3, 3, 3, 16]", "(3, 3, 3, 16,)", "3x3x3x16",
+                                   "3 x 3 x 3 x 16", "(None, 3, 3, 3, 16)"])
+def test_single_choice_is_named_by_a_sequence_value(value):
+    assert _question("single", "(3, 3, 3, 16)", SHAPES).check(value).correct is True
+
+
+def test_single_choice_sequence_of_another_choice_is_wrong_and_unknown_sequence_is_refused():
+    question = _question("single", "(3, 3, 3, 16)", SHAPES)
+    assert question.check((3, 3, 16)).status == "wrong"
+    assert question.check((5, 5)).status == "invalid"
+    assert question.check([]).status == "invalid"
+
+
+@pytest.mark.parametrize("value", ["0, 0.5, 3", "(0, .5, 3)", "[0.0 0.5 3.0]", [0, 0.5, 3], "[-0.0, 0.5, 3.0]"])
+def test_relu_values_in_any_spelling(value):
+    np = pytest.importorskip("numpy")
+    question = _question("single", "[0.0, 0.5, 3.0]", ("[0.0, 0.5, 3.0]", "[2.0, 0.5, 3.0]", "[0.0, 0.0, 1.0]"))
+    assert question.check(value).correct is True
+    assert question.check(np.maximum([-2.0, 0.5, 3.0], 0)).correct is True
+
+
+@pytest.mark.parametrize("value, correct", [("ac", True), ("CA", True), ("'a, c'", True), ("ab", False)])
+def test_multiple_choice_letters_without_separators(value, correct):
+    question = _question("multiple", ("ReLU", "softmax"), ("ReLU", "Adam", "softmax"))
+    assert question.check(value).correct is correct
+
+
+@pytest.mark.parametrize("value", ["aa", "ad", "relu softmax adam x"])
+def test_multiple_choice_letters_that_are_not_all_choices_are_refused(value):
+    question = _question("multiple", ("ReLU", "softmax"), ("ReLU", "Adam", "softmax"))
+    assert question.check(value).status == "invalid"
+
+
+@pytest.mark.parametrize("value", ["34 826", "34\u202f826", "34\u00a0826", "34,826", "'34826'", '"34826"'])
+def test_numeric_thousands_separators_and_quotes(value):
+    assert _question("numeric", 34826).check(value).correct is True
+
+
+@pytest.mark.parametrize("value, words", [("18.496", "18496"), ("5,5", "5.5"), ("1.792", "1,792")])
+def test_numeric_ambiguous_separators_are_refused_with_how_to_write_them(value, words):
+    feedback = _question("numeric", 18496).check(value)
+    assert feedback.status == "invalid" and "ambiguous" in feedback.message and words in feedback.message
+
+
+def test_numeric_dot_is_a_decimal_point_when_the_answer_is_not_whole():
+    assert _question("numeric", 1.125, tolerance=1e-3).check("1.125").correct is True
+
+
+@pytest.mark.parametrize("value, correct", [("1", True), (1, True), ("0", False), (0, False)])
+def test_true_false_accepts_1_and_0(value, correct):
+    assert _question("true_false", True).check(value).correct is correct
+
+
+def test_generated_questions_with_fractions_say_how_many_decimals():
+    for name in ("00", "01", "02", "03", "04"):
+        for question in quiz.load(name).questions:
+            if question.type == "numeric" and not float(question.answer).is_integer():
+                assert "decimal" in question.prompt, question.id
+                assert abs(round(question.answer, 2) - question.answer) <= question.tolerance, question.id

@@ -296,8 +296,9 @@ def _dtype_problem(expected, got, dtype, what):
     exp_kind, got_kind = expected.dtype.kind, got.dtype.kind
     if exp_kind == "f" and got_kind in "biu":
         return Problem("wrong_dtype", f"{_cap(what)} holds {_KINDS[got_kind]} (dtype {got.dtype}), but floats "
-                       f"are expected: integers cannot hold fractions like 0.5. Use `/` rather than `//`, or "
-                       f"convert first with `.astype(np.float32)`.")
+                       f"are expected: integers cannot hold fractions like 0.5. Check where the array is made "
+                       f"(`np.zeros(shape)` is float; `dtype=int`, or `np.zeros_like` of integer pixels, is not) "
+                       f"and the division (`/`, not `//`); or convert with `.astype(np.float32)`.")
     if exp_kind == "b" and got_kind != "b":
         return Problem("wrong_dtype", f"{_cap(what)} holds {_KINDS.get(got_kind, got.dtype)} (dtype {got.dtype}), "
                        f"but True/False values are expected: use a comparison such as `x > 0`.")
@@ -358,6 +359,10 @@ def _compare_array(expected, got, rtol, atol, dtype, reveal, what, loose=False):
         index = tuple(int(i) for i in index)
     n_bad = int((~close).sum())
     where = f"index {index}" if index else "the value"
+    if array.dtype == np.float16 and np.allclose(got_f, exp_f, rtol=4e-3, atol=atol):
+        return Problem("wrong_dtype", f"{_cap(what)} is float16, which keeps only about 3 significant digits: "
+                       f"{n_bad} value(s) are off by rounding (the largest difference is at {where}). Compute in "
+                       f"float32 (`.astype(np.float32)`) or float64.")
     if reveal:
         message = (f"{_cap(what)} differs from the expected values at {n_bad} of {close.size} position(s). "
                    f"The largest difference is at {where}: expected {_num(expected[index])}, "

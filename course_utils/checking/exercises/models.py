@@ -24,6 +24,9 @@ def activation_name(layer):
         return "softmax" if _last_axis(layer, layer.axis) else f"softmax over axis {layer.axis} (not the classes)"
     if kind in ("LeakyReLU", "ELU", "PReLU"):
         return {"LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}[kind]
+    if kind == "Lambda":  # Lambda(lambda x: keras.ops.softmax(x)): an activation when it computes one
+        name = function_name(layer.function)
+        return name if name in _KNOWN else None
     function = getattr(layer, "activation", None)
     if function is None:
         return None
@@ -101,9 +104,9 @@ def layer_rows(model, ignore=()):
             continue
         name = activation_name(layer)
         params = int(layer.count_params())
-        if kind == "Activation" and name == "linear" and rows:  # the identity: changes nothing
+        if kind in ("Activation", "Lambda") and name == "linear" and rows:  # the identity: changes nothing
             continue
-        if kind in ACTIVATION_LAYERS and rows:
+        if (kind in ACTIVATION_LAYERS or (kind == "Lambda" and name is not None)) and rows:
             row = _target_row(rows, name)
             before = row["activation"]
             if before not in (None, "linear") and not (before == name == "relu"):  # relu(relu(x)) is relu(x)
@@ -151,11 +154,13 @@ class Model(Exercise):
 
     kind = "model"
 
-    def __init__(self, id, reference, *, ignore_layers=(), check_params=True, time_limit=60.0, **options):
+    def __init__(self, id, reference, *, ignore_layers=(), check_params=True, trains=True, time_limit=60.0,
+                 **options):
         super().__init__(id, **options)
         self.reference = reference
         self.ignore_layers = tuple(ignore_layers)
         self.check_params = check_params
+        self.trains = trains  # every layer trainable, its weights random (not all equal) at the start
         self.time_limit = time_limit
         self._spec = None
 
@@ -235,7 +240,7 @@ class Model(Exercise):
         return (self._compare_input(model, spec) or self._compare_kinds(rows, spec)
                 or self._compare_each_layer(rows, spec) or self._compare_output_activation(rows, spec)
                 or self._compare_output(model, spec) or self._compare_params(model, rows, spec)
-                or self._compare_calls(model, spec))
+                or (self.trains and _training_problem(model)) or self._compare_calls(model, spec))
 
     @staticmethod
     def _compare_calls(model, spec):
@@ -248,8 +253,8 @@ class Model(Exercise):
                 out = np.asarray(model(x, training=False))
             except Exception as err:  # noqa: BLE001 - the student's model failing is the finding
                 return Problem("error", f"Your model fails on a batch of {n} image(s) of shape "
-                               f"{spec['input_shape'][1:]}: {type(err).__name__}: {str(err)[:200]}. Keep the batch "
-                               f"size free (no `batch_size` in `keras.Input`, no batch axis in a `Reshape`).")
+                               f"{spec['input_shape'][1:]}: {type(err).__name__}: {plain_text(err)}. Keep the "
+                               f"batch size free (no `batch_size` in `keras.Input`, no batch axis in a `Reshape`).")
             if out.shape != (n, *spec["output_shape"][1:]):
                 return Problem("wrong_shape", f"On a batch of {n} image(s) your model returns shape {out.shape}, "
                                f"expected {(n, *spec['output_shape'][1:])}: one output row per image.")
@@ -272,6 +277,11 @@ class Model(Exercise):
             got = _shape(model.input_shape)
         except Exception:  # noqa: BLE001 - several inputs and the like: the layers will tell
             return None
+        dtype = str(getattr(model.inputs[0], "dtype", "float32") if getattr(model, "inputs", None) else "float32")
+        if "int" in dtype:
+            return Problem("wrong_dtype", f"Your model's input has dtype {dtype}: it takes whole numbers, but the "
+                           f"images it gets are floats in [0, 1] (and its weights are floats). Leave out "
+                           f"`dtype=...` in `keras.Input({spec['input_shape'][1:]})`: the default is float32.")
         if got == spec["input_shape"]:
             return None
         return Problem("wrong_shape", f"Your model takes inputs of shape {got}, expected {spec['input_shape']}: "
@@ -336,6 +346,36 @@ class Model(Exercise):
                                f"{mine['params']:,} parameters instead of {exp['params']:,}; check its "
                                f"units/filters, kernel size and use_bias.")
         return Problem("wrong_params", f"Your model has {total:,} parameters, expected {spec['params']:,}.")
+
+
+def plain_text(error, limit=300):
+    """An error's message without terminal colour codes, cut at a word near ``limit`` characters."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _training_problem(model):
+    """A layer that could not learn as built: frozen, or with all its starting weights equal."""
+    import keras
+    import numpy as np
+
+    for layer in _flat_layers(model):
+        kind = type(layer).__name__
+        if layer.weights and not layer.trainable:
+            return Problem("wrong", f"Your layer {layer.name!r} ({kind}) is frozen (trainable=False): it would "
+                           f"keep its starting weights while the rest trains. Leave `trainable` as it is.")
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None:
+            continue
+        values = np.asarray(keras.ops.convert_to_numpy(kernel))
+        if values.size > 1 and np.all(values == values.flat[0]):
+            return Problem("wrong", f"Your layer {layer.name!r} ({kind}) starts with all its weights equal "
+                           f"({values.flat[0]:g}; kernel_initializer='zeros' or a constant): every filter gets "
+                           f"the same gradient and they stay alike (all zeros: nothing flows back through ReLU). "
+                           f"Keep the default (random) initializer.")
+    return None
 
 
 def _a(kinds):

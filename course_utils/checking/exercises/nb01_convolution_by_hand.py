@@ -110,8 +110,13 @@ def _response(image, kernel):
     return np.abs(conv2d_loop(image, kernel)).max()
 
 
+# The task: on a step from 0 (above) to 1 (below), a response of at least this much (Sobel y gives 4, Prewitt 3).
+STRONG_RESPONSE = 0.1
+
+
 class EdgeKernel(Exercise):
-    """The answer is a 2-D kernel that responds to horizontal edges and ignores vertical edges and flat areas.
+    """The answer is a 3x3 kernel that gives a positive response where the image goes from dark (above) to
+    bright (below), none where it goes from bright to dark, and 0 on vertical edges and flat areas.
     A list of lists is fine: ``use()`` hands on a float array."""
 
     kind = "kernel"
@@ -135,8 +140,8 @@ class EdgeKernel(Exercise):
             kernel = np.asarray(answer, dtype=float)
         except (TypeError, ValueError):
             return Problem("wrong_type", f"Your kernel should be a 2-D array of numbers, not {describe(answer)}.")
-        if kernel.ndim != 2 or kernel.size < 2 or max(kernel.shape) > 7:
-            return Problem("wrong_shape", f"Your kernel should be a small 2-D array such as 3x3; its shape is "
+        if kernel.shape != (3, 3):
+            return Problem("wrong_shape", f"The task asks for a 3x3 kernel (3 rows, 3 columns); yours has shape "
                                           f"{kernel.shape}.")
         if not np.isfinite(kernel).all():
             return Problem("nan", "Your kernel contains NaN or infinite values.")
@@ -162,6 +167,27 @@ class EdgeKernel(Exercise):
         if vertical > 0.1 * horizontal:
             return Problem("wrong", "Your kernel also responds to vertical edges. Keep the weights equal along "
                                     "each row, so that left and right are treated the same.")
+        return self._direction(kernel)
+
+    @staticmethod
+    def _direction(kernel):
+        """Dark above -> bright below must give a positive response; bright above -> dark below none."""
+        dark_to_bright = _edge_images()[0]
+        up = conv2d_loop(dark_to_bright, kernel).max()
+        down = conv2d_loop(1.0 - dark_to_bright, kernel).max()
+        if up <= 1e-9 and down > 0:
+            return Problem("wrong", "Your kernel has its signs the wrong way round: where the image goes from dark "
+                                    "(above) to bright (below) it gives negative values. The task asks for a "
+                                    "positive response there: negative weights on top, positive at the bottom.")
+        if down > 1e-6 * up:
+            return Problem("wrong", f"Your kernel also gives a positive response ({down:.3g}) where the image goes "
+                                    "from bright (above) to dark (below), like a line detector: it responds to both "
+                                    "directions of change. The task asks for dark above -> bright below only: "
+                                    "negative weights on top, positive at the bottom, zeros in the middle row.")
+        if up < STRONG_RESPONSE:
+            return Problem("wrong", f"Your kernel barely responds: a step from 0 (above) to 1 (below) gives only "
+                                    f"{up:.3g}. The task asks for a strong response (at least {STRONG_RESPONSE}; "
+                                    "Sobel gives 4): use weights like -1 and 1, not tiny ones.")
         return None
 
 
@@ -206,12 +232,14 @@ EXERCISES = [
     ),
     EdgeKernel(
         "horizontal_edge_kernel", [[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]],
-        title="A 3x3 kernel that finds horizontal edges (and ignores vertical ones and flat areas)",
+        title="A 3x3 kernel with a positive response where dark (above) turns bright (below), 0 on vertical edges "
+              "and flat areas",
         name="edge_kernel",
         hints=[
             "A horizontal edge means the brightness changes from one row to the next.",
             "Subtract the row above the centre from the row below it: negative weights on top, positive at the "
-            "bottom, zeros in the middle row.",
+            "bottom, zeros in the middle row. Then dark above -> bright below gives a positive response, and "
+            "bright above -> dark below a negative one (the task asks for the first direction only).",
             "The Sobel y kernel: [[-1, -2, -1], [0, 0, 0], [1, 2, 1]] (the transpose of Sobel x).",
         ],
         **catalogue.HORIZONTAL_EDGE_KERNEL,

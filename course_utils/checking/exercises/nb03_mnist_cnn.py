@@ -81,19 +81,85 @@ def is_metric(answer):
     return issubclass(kind, keras.metrics.Metric) and not issubclass(kind, keras.losses.Loss)
 
 
+def _probe_inputs():
+    """One-hot labels and softmax-like predictions for 4 images of 10 classes (float32)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    labels = np.eye(10, dtype="float32")[[1, 3, 5, 7]]
+    return labels, rng.dirichlet(np.ones(10), 4).astype("float32")
+
+
+def _mean_value(loss, labels, predictions):
+    import keras
+    import numpy as np
+
+    return float(np.mean(keras.ops.convert_to_numpy(loss(labels, predictions))))
+
+
+def loss_computed(answer):
+    """The option a loss function of the student's (a wrapper ``lambda y, p: ...``, a NumPy formula) computes,
+    found by calling it on one-hot labels and probabilities; ``None`` when it computes none of them."""
+    import keras
+    import numpy as np
+
+    if isinstance(answer, type) or not callable(answer) or is_metric(answer):
+        return None
+    labels, predictions = _probe_inputs()
+    try:
+        got = _mean_value(answer, labels, predictions)
+    except Exception:  # noqa: BLE001 - a function that cannot take (labels, predictions) is no loss
+        return None
+    for option in LOSS_OPTIONS:
+        try:
+            want = _mean_value(getattr(keras.losses, option), labels, predictions)
+        except Exception:  # noqa: BLE001 - the sparse loss refuses one-hot labels
+            continue
+        if np.isfinite(got) and abs(got - want) <= 1e-4 * max(1.0, abs(want)):
+            return option
+    return None
+
+
 def loss_name(answer):
     """The option a loss answer names: a Keras loss object (``CategoricalCrossentropy()``), class or function
-    (``keras.losses.categorical_crossentropy``), or its name in any spelling ("Categorical cross-entropy",
-    "mse"); ``None`` for anything else (a ``keras.metrics`` object: it is not a loss)."""
-    name = answer if isinstance(answer, str) else _keras_loss_name(answer)
-    if not name:
-        return None
+    (``keras.losses.categorical_crossentropy``), its name in any spelling ("Categorical cross-entropy",
+    "mse", "loss='categorical_crossentropy'"), or a function of the student's that computes it; ``None`` for
+    anything else (a ``keras.metrics`` object: it is not a loss)."""
+    if isinstance(answer, str):
+        name = re.sub(r"^\s*loss\s*=\s*", "", answer)
+    else:
+        name = _keras_loss_name(answer)
+        if not name:
+            return loss_computed(answer)
     key = _LOSS_ALIASES.get(_letters(name), _letters(name))
     return next((option for option in LOSS_OPTIONS if _letters(option) == key), None)
 
 
+def loss_configuration_problem(answer):
+    """A Keras loss object configured to compute something else: cross-entropy over another axis than the
+    classes', or targets smoothed past the label. ``label_smoothing`` below 0.5 is accepted: it is still the
+    cross-entropy of one-hot labels (Keras allows it for one-hot labels only), softened as a regulariser.
+    ``from_logits=True`` is accepted too: on a softmax output Keras recovers the probabilities."""
+    import keras
+
+    if isinstance(answer, type) or not isinstance(answer, keras.losses.Loss):
+        return None
+    config = answer.get_config()
+    axis = config.get("axis", -1)
+    if axis not in (-1, 1):
+        return Problem("wrong", f"Your loss computes the cross-entropy along axis={axis} (across the images of a "
+                       f"batch), not along the 10 classes of each image: a model trained with it barely learns. "
+                       f"Keep the default axis=-1.")
+    smoothing = config.get("label_smoothing") or 0.0
+    if smoothing >= 0.5:
+        return Problem("wrong", f"label_smoothing={smoothing} moves the targets closer to a uniform guess than to "
+                       f"the label: the model learns little. Leave it out (or keep it small, like 0.1).")
+    return None
+
+
 class LossChoice(Choice):
-    """The loss exercise: a ``keras.metrics`` object is told that it is a metric, not a loss."""
+    """The loss exercise: a ``keras.metrics`` object is told that it is a metric, not a loss; a loss object
+    configured to compute something else (another axis) is refused."""
 
     def _evaluate(self, answer):
         try:
@@ -108,6 +174,10 @@ class LossChoice(Choice):
             return Problem("wrong_type", f"`{kind}` from keras.metrics is a metric, not a loss: it measures, but "
                            f"`compile(loss=...)` with it makes `fit` fail (\"No gradients provided for any "
                            f"variable\"). Give a loss: its name, or a loss from keras.losses (like {example}).")
+        if self._find(answer) == self.answer:
+            configured = loss_configuration_problem(answer)
+            if configured is not None:
+                return configured
         return super()._evaluate(answer)
 
 

@@ -66,6 +66,7 @@ def grad_cam_cases(rng):
     grads[..., 1] = 1.0
     yield case(rng.random((6, 6, 4)), grads, note="only channel 1 has a gradient")
     yield case(rng.random((5, 3, 1)), rng.normal(size=(5, 3, 1)) + 0.5, note="one channel, 5x3 maps")
+    yield case(rng.random((4, 4, 3)), rng.normal(size=(4, 4, 3)), note="4x4x3 again, other values (no caching)")
 
 
 # ----------------------------------------------------------------------------------------- test models
@@ -98,6 +99,28 @@ def checking_models():
                                    name="check_dropout")
         _MODELS["models"].append(dropout)
     return _MODELS["models"]
+
+
+def mixed_convs_model():
+    """A CNN whose convolutions trip selections by class name, by layer name or by width: a DepthwiseConv2D
+    and a SeparableConv2D (not Conv2D layers, though 'Conv' is in their class names), Conv2D layers named out
+    of alphabetical order, two of them with the same number of filters."""
+    if "mixed" not in _MODELS:
+        import keras
+        from keras import layers
+
+        keras.utils.set_random_seed(6)
+        _MODELS["mixed"] = keras.Sequential([
+            keras.Input(shape=(14, 14, 2)),
+            layers.Conv2D(4, 3, activation="relu", name="conv_b"),
+            layers.DepthwiseConv2D(3, name="depthwise"),
+            layers.Conv2D(4, 1, activation="relu", name="conv_c"),
+            layers.SeparableConv2D(4, 3, name="separable"),
+            layers.Conv2D(6, 3, name="conv_10"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(3, name="logits"),
+        ], name="check_mixed_convs")
+    return _MODELS["mixed"]
 
 
 def _augmented_model():
@@ -194,12 +217,25 @@ class FeatureExtractor(_ModelFunction):
     """``build_feature_extractor(model)`` must return a Keras model whose outputs equal the outputs of every
     Conv2D layer of ``model``, in order."""
 
+    def test_models(self):
+        """The plain test models, then one with depthwise and separable convolutions and unsorted names."""
+        return [*checking_models(), mixed_convs_model()]
+
     def _evaluate_on(self, answer, model):
         import keras
 
-        extractor, problem = self._call(answer, model)
+        before = _trainable_flags(model)
+        try:
+            extractor, problem = self._call(answer, model)
+        finally:
+            after = _trainable_flags(model)
+            _restore_trainable(model, before)
         if problem:
             return problem
+        if after != before:
+            return Problem("mutated_input", "your function changed the model it was given (its `trainable` "
+                           "flags): building an extractor must leave the model as it was. Remove the line that "
+                           "sets `trainable`.")
         if not isinstance(extractor, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(extractor)}. "
                            f"Build one with keras.Model(inputs=..., outputs=...).")
@@ -229,7 +265,8 @@ class FeatureExtractor(_ModelFunction):
         if len(got) > n_conv:
             return Problem("wrong_outputs", f"the model has {n_conv} Conv2D layer(s) but your extractor has "
                            f"{len(got)} outputs: keep only the Conv2D layers "
-                           f"(`isinstance(layer, keras.layers.Conv2D)`).")
+                           f"(`isinstance(layer, keras.layers.Conv2D)`). DepthwiseConv2D and SeparableConv2D "
+                           f"are other layers, though their class names contain 'Conv' too.")
         want_shapes = [np.shape(want) for want in expected]
         have_shapes = [np.shape(have) for have in got]
         if have_shapes != want_shapes:
@@ -243,7 +280,8 @@ class FeatureExtractor(_ModelFunction):
                                "layers, first convolution first.")
             i = next(i for i, (want, have) in enumerate(zip(want_shapes, have_shapes, strict=True)) if want != have)
             return Problem("wrong_shape", f"output {i} has shape {have_shapes[i]}, but convolution layer {i} "
-                           f"outputs {want_shapes[i]}. Take layer.output of the Conv2D layers, in order.")
+                           f"outputs {want_shapes[i]}. Take layer.output of the Conv2D layers, in the order of "
+                           f"`model.layers` (not sorted by name: 'conv_10' sorts before 'conv_2').")
         for i, (want, have) in enumerate(zip(expected, got, strict=True)):
             if not np.allclose(np.asarray(want), np.asarray(have), rtol=1e-4, atol=1e-5):
                 return Problem("wrong_values", f"output {i} has the right shape but not the values of "
@@ -269,10 +307,14 @@ class Saliency(_ModelFunction):
     def _evaluate_on(self, answer, model):
         for i, image in enumerate(_images(model, 2, seed=1)):
             class_index = (i + 1) % int(model.output_shape[-1])
-            got, problem = self._call(answer, model, image.copy(), class_index)
+            given = image.copy()
+            got, problem = self._call(answer, model, given, class_index)
             if problem:
                 return (_gradient_none_problem(answer, problem) or _tape_problem(problem)
                         or _batch_axis_problem(model, image, problem) or problem)
+            if not np.array_equal(given, image):
+                return Problem("mutated_input", "your function wrote into the `image` it was given: the caller's "
+                               "picture changes. Compute on a copy (`image.copy()`) or on a new array.")
             got = _numpy(got)
             problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
@@ -292,6 +334,16 @@ class Saliency(_ModelFunction):
                        "mode, where its random augmentation layer is on (a plain call `score_model(x)` runs it, "
                        "in Keras 3). Call the model with `training=False`: "
                        "`score_model(x, training=False)[0, class_index]`.")
+
+
+def _trainable_flags(model):
+    return model.trainable, [layer.trainable for layer in model.layers]
+
+
+def _restore_trainable(model, flags):
+    model.trainable = flags[0]
+    for layer, trainable in zip(model.layers, flags[1], strict=True):
+        layer.trainable = trainable
 
 
 def _behaves_like(model, image, class_index, got, wrong):
@@ -385,7 +437,7 @@ def _numpy(value):
 EXERCISES = [
     FeatureExtractor(
         "feature_extractor", build_feature_extractor, name="build_feature_extractor",
-        title="Build a model that outputs the feature maps of every convolution layer",
+        title="Build a model that outputs the feature maps of every Conv2D layer",
         hints=[
             "In Keras 3 every layer of a built model has `layer.output`, a symbolic tensor; `model.inputs` is "
             "the model's input.",

@@ -75,7 +75,7 @@ class Choice(Exercise):
         listing = answers.listing(self.options)
         if self.read is not None and self._find(answer) is not None:
             pass  # read() named an option (a loss object, a function ...)
-        elif isinstance(answer, (list, tuple, set, dict, np.ndarray)):
+        elif isinstance(answer, (list, tuple, set, dict, np.ndarray)) and self._find(answer) is None:
             return Problem("wrong_type", f"Give exactly one of the options as your answer ({listing}), not "
                            f"{describe(answer)} ({a_type(answer)}).")
         elif callable(answer):

@@ -15,6 +15,9 @@ from course_utils.checking.quiz import text
 TYPES = ("single", "multiple", "numeric", "true_false")
 DEFAULT_TOLERANCE = 1e-6
 _LETTERS_ONLY = re.compile(r"[\s,;]+")
+_RUN_OF_LETTERS = re.compile(r"^[a-z]{2,}$")
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$")  # "18.496": 18496, or 18.496?
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,(?:\d{1,2}|\d{4,})$")  # "5,5": 5.5 in much of Europe
 _TRUE = {"true", "t", "yes", "y"}
 _FALSE = {"false", "f", "no", "n"}
 
@@ -139,7 +142,11 @@ class Question:
             elif choice not in picked:
                 picked.append(choice)
         if unknown and isinstance(value, str):
-            letters = _LETTERS_ONLY.split(value.strip().casefold())
+            letters = _LETTERS_ONLY.split(answers.unquote(value).casefold())
+            if len(letters) == 1 and _RUN_OF_LETTERS.match(letters[0]):  # "ac", "abc": letters without separators
+                letters = list(letters[0])
+                if len(set(letters)) != len(letters):
+                    return picked, unknown
             shown = answers.LETTERS[: len(self.choices)]
             if len(letters) > 1 and all(len(x) == 1 and x in shown for x in letters):  # "a c", "a; c"
                 return list(dict.fromkeys(self.choices[shown.index(x)] for x in letters)), []
@@ -161,7 +168,12 @@ class Question:
         return ", ".join(answers.letter(i) for i in range(len(self.choices)))
 
     def _check_single(self, value):
-        if value is None or isinstance(value, (list, tuple, set, frozenset, dict, bool)):
+        sequence = isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray"
+        if sequence and answers.as_sequence(value) is not None:  # (3, 3, 3, 16): a choice's value
+            choice = self.choice_named(value)
+            if choice is not None:
+                return self._graded(choice == self.answer)
+        if value is None or sequence or isinstance(value, (set, frozenset, dict, bool)):
             return self.invalid(f"Pick one choice: answer with {self.how_to_answer()}.")
         choice = self.choice_named(value)
         if choice is None:
@@ -193,6 +205,16 @@ class Question:
         return self._graded(False, status, " ".join(parts), missing, extra)
 
     def _check_numeric(self, value):
+        text = answers.unquote(value) if isinstance(value, str) else None
+        whole = float(self.answer).is_integer()
+        if text is not None and whole and _DOT_THOUSANDS.match(text):
+            plain = text.replace(".", "")
+            return self.invalid(f"{value!r} is ambiguous: a dot separates decimals ({text} is a little more than "
+                                f"{text.split('.')[0]}), but in some countries thousands ({plain}). Write whole "
+                                f"numbers without a separator ({plain}) or with commas ({int(plain):,}).")
+        if text is not None and _DECIMAL_COMMA.match(text):
+            return self.invalid(f"{value!r} is ambiguous: write decimals with a dot ({text.replace(',', '.')}); a "
+                                f"comma separates thousands only, in groups of three (34,826).")
         number = as_number(value)
         if number is None:
             return self.invalid(f"{value!r} is not a number. Answer with a number, e.g. 26 or 0.5.")
@@ -201,8 +223,10 @@ class Question:
     def _check_true_false(self, value):
         if type(value).__name__ in ("bool", "bool_"):
             given = bool(value)
-        elif isinstance(value, str) and answers.normalize(value) in _TRUE | _FALSE:
-            given = answers.normalize(value) in _TRUE
+        elif isinstance(value, int) and value in (0, 1):  # 1 for True, 0 for False, as Python reads them
+            given = bool(value)
+        elif isinstance(value, str) and answers.normalize(value) in _TRUE | _FALSE | {"1", "0"}:
+            given = answers.normalize(value) in _TRUE | {"1"}
         else:
             return self.invalid(f"{value!r} is not True or False. Answer with True or False.")
         return self._graded(given == self.answer)

@@ -61,6 +61,7 @@ NORMALIZE = {
                 message="`images /= 255` divides in place, but a uint8 array cannot hold fractions (NumPy refuses "
                         "the cast), and it would change the caller's images. Write `images / 255` instead, which "
                         "makes a new float array."),
+        Mistake(lambda images: (np.asarray(images) / 255).astype(np.float16), "float16"),
         Mistake(_rounded, "rounded", message="You rounded the result: keep every digit, the network can use them "
                                              "(0.5019... is not 0.5)."),
     ],

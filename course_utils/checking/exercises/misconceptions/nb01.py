@@ -228,6 +228,9 @@ def _swapped_order(n, k, padding=0, stride=1):
     return (n + 2 * padding - k) // stride + 1
 
 
+_DEFAULTS = ("Called with only n and k, your function gives another size: the defaults are stride=1 and padding=0, "
+             "`def conv_output_size(n, k, stride=1, padding=0):`.")
+
 CONV_OUTPUT_SIZE = {
     "mistakes": [
         Mistake(_true_division, "use `//`", status="wrong_dtype",
@@ -252,10 +255,13 @@ CONV_OUTPUT_SIZE = {
                 message="You added the padding to the output: the zeros are added to the input before the "
                         "window slides, so they go inside: (n + 2p - k) // s + 1."),
         Mistake(_swapped_order, "another order"),
+        Mistake(lambda n, k, stride=2, padding=0: (n + 2 * padding - k) // stride + 1, "defaults are stride=1",
+                message=_DEFAULTS),
+        Mistake(lambda n, k, stride=1, padding=1: (n + 2 * padding - k) // stride + 1, "and padding=0",
+                message=_DEFAULTS),
         Mistake(_np_floor, "np.floor returns a float", status="wrong_dtype",
-                message="Right numbers, but as floats (12.0): np.floor returns a float, and so does `//` or any "
-                        "arithmetic with a float in it (2.0 * padding). A size must be a whole number: use `//` "
-                        "on ints, `math.floor` or `int(...)`."),
+                message="Right numbers, but as floats (like 26.0 for 26): np.floor returns a float. A size is "
+                        "a whole number: use `//` on ints, `math.floor(...)` or `int(...)`."),
     ],
     "alternatives": [
         Alternative(lambda n, k, stride=1, padding=0: int((n + 2 * padding - k) / stride) + 1, note="int(...)"),
@@ -392,7 +398,7 @@ HORIZONTAL_EDGE_KERNEL = {
                         "horizontal edges the change runs from top to bottom: transpose it."),
         Mistake(np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]), "add up to 0"),
         Mistake(np.zeros((3, 3)), "barely responds"),
-        Mistake(np.array([-1.0, 0.0, 1.0]), "2-D"),
+        Mistake(np.array([-1.0, 0.0, 1.0]), "shape (3,)"),
         Mistake(np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]), "every direction",
                 message="Your kernel responds to edges in every direction (like a Laplacian): it must respond to "
                         "horizontal edges only, so keep the weights equal along each row."),
@@ -401,18 +407,26 @@ HORIZONTAL_EDGE_KERNEL = {
         Mistake([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], "like a 45° Sobel"),
         Mistake("sobel", "array of numbers"),
         Mistake(np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.2]]), "add up to 0.2"),  # a typo
+        Mistake(np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]]), "signs the wrong way round"),  # -Sobel y
+        Mistake([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], "gives negative values"),  # -Prewitt
+        Mistake(np.array([[-1.0, -1.0, -1.0], [2.0, 2.0, 2.0], [-1.0, -1.0, -1.0]]), "like a line detector"),
+        Mistake(1e-6 * np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]), "barely responds: a step"),
+        Mistake([[-1, -1], [1, 1]], "asks for a 3x3 kernel"),
+        Mistake(np.array([[-1.0], [0.0], [1.0]]), "(3, 1)"),
+        Mistake(np.array([[-1.0], [1.0]]), "3 rows, 3 columns"),
+        Mistake(np.repeat([[-1.0], [0.0], [1.0]], 5, axis=1), "shape (3, 5)"),
+        Mistake(np.repeat([[-1.0], [-1.0], [1.0], [1.0]], 4, axis=1), "shape (4, 4)"),
+        Mistake(np.outer([-1.0, -2.0, 0.0, 2.0, 1.0], [1.0, 4.0, 6.0, 4.0, 1.0]), "shape (5, 5)"),  # 5x5 Sobel-like
     ],
     "alternatives": [
         Alternative(np.array([[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]), note="Prewitt"),
-        Alternative(np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]]), note="negated Sobel, integers"),
+        Alternative(np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]), note="Sobel, integers"),
         Alternative([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], note="a list of lists"),
-        Alternative(np.array([[-1.0], [1.0]]), note="a 2x1 kernel"),
-        Alternative(np.repeat([[-1.0], [0.0], [1.0]], 5, axis=1), note="a 3x5 kernel"),
+        Alternative(np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]) / 8, note="normalised Sobel"),
+        Alternative([[0, 0, 0], [-1, -1, -1], [1, 1, 1]], note="the step one row lower"),
+        Alternative([[0, -1, 0], [0, 0, 0], [0, 1, 0]], note="the centre column only"),
     ],
     "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
-        Equivalent("kernel: negated", why="Sobel y with the other sign finds the same horizontal edges (dark-to-bright "
-                   "gives negative values); the exercise asks for either polarity."),
-        Equivalent("kernel: rows reversed", why="for Sobel y this is the negated kernel: the bottom row is minus the top row and the middle row is 0: no response to vertical edges or flat areas, a full response to horizontal edges."),
         Equivalent("kernel: columns rolled", why="the bottom row is minus the top row and the middle row is 0: no response to vertical edges or flat areas, a full response to horizontal edges."),
     ],
 }

@@ -74,6 +74,10 @@ MAX_POOL = {
         Mistake(lambda image, size=2: _pool(image, 2, np.max), "`size` argument",
                 message="Your function always pools 2x2 windows: use the `size` argument for the window and the "
                         "output size."),
+        Mistake(lambda image, size=3: _pool(image, size, np.max), "default window size",
+                message="Called without `size`, your function pools windows of another size: the default window "
+                        "size is 2, `def max_pool(image, size=2):`."),
+        Mistake(lambda image, size=2: _pool(image, size, np.max, dtype=np.float16), "float16"),
         Mistake(lambda image, size=2: _pool(image, size, np.max, swap=True), "swapped rows and columns",
                 message="You swapped rows and columns: output pixel (i, j) pools rows i*size to (i+1)*size and "
                         "columns j*size to (j+1)*size."),
@@ -150,6 +154,13 @@ AVG_POOL = {
                 "rounds down",
                 message="`//` rounds down: use `/` (or `window.mean()`) to keep the fractions of the average."),
         Mistake(lambda image, size=2: _pool(image, size, np.mean).tolist(), "NumPy array"),
+        Mistake(lambda image, size=2: _pool(image, 2, np.mean), "always pools 2x2",
+                message="Your function always pools 2x2 windows: use the `size` argument for the window and the "
+                        "output size."),
+        Mistake(lambda image, size=3: _pool(image, size, np.mean), "default window size",
+                message="Called without `size`, your function pools windows of another size: the default window "
+                        "size is 2, `def avg_pool(image, size=2):`."),
+        Mistake(lambda image, size=2: _pool(image, size, np.mean, dtype=np.float16), "about 3 significant digits"),
     ],
     "alternatives": [
         Alternative(lambda image, size=2: image[:len(image) // size * size, :image.shape[1] // size * size]

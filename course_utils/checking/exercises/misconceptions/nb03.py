@@ -184,6 +184,31 @@ def _builder_without_input():
     return build
 
 
+def _lambda_softmax():
+    import keras
+    from keras import layers
+
+    return _small_cnn(head=[layers.Dense(10), layers.Lambda(lambda x: keras.ops.softmax(x))])
+
+
+def _frozen_first_conv():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", trainable=False)])
+
+
+def _zeros_initializer():
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", kernel_initializer="zeros")])
+
+
+def _uint8_input():
+    import keras
+
+    return keras.Sequential([keras.Input((28, 28, 1), dtype="uint8"), *_small_cnn().layers])
+
+
 SMALL_CNN = {
     "mistakes": [
         Mistake(_no_softmax, "no softmax", lazy=True),
@@ -199,6 +224,9 @@ SMALL_CNN = {
         Mistake(_extra_dense, "a Dense too many", lazy=True),
         Mistake(_tanh_output, "applies tanh", lazy=True),
         Mistake(_log_softmax_output, "applies log_softmax", lazy=True),
+        Mistake(_frozen_first_conv, "frozen (trainable=False)", lazy=True),
+        Mistake(_zeros_initializer, "all its weights equal", lazy=True),
+        Mistake(_uint8_input, "input has dtype uint8", lazy=True),
     ],
     "alternatives": [
         Alternative(_separate_activation_layers, lazy=True, note="ReLU() and Softmax() layers"),
@@ -208,6 +236,7 @@ SMALL_CNN = {
         Alternative(_builder_without_input, lazy=True, note="a builder without keras.Input"),
         Alternative(_tf_nn_activations, lazy=True, note="activation=tf.nn.relu / tf.nn.softmax"),
         Alternative(_ops_lambdas, lazy=True, note="activations as lambdas over keras.ops"),
+        Alternative(_lambda_softmax, lazy=True, note="Dense(10) then a Lambda layer computing softmax"),
     ],
     "equivalents": [  # tests/test_mutation.py: mutants of the reference that are right after all
         Equivalent("element: [keras.Input((28, 28, 1)), layers.Conv2D(16, ... -> [layers.Conv2D(16, 5, "
@@ -232,6 +261,9 @@ PARAM_COUNTS = {
     "mistakes": [
         Mistake((18_432, 204_928), "biases of the convolution",
                 message="18,432 leaves out the biases of the convolution: one per filter, 64 more."),
+        Mistake((18_432, 204_800), "biases of both layers",
+                message="18,432 and 204,800 leave out the biases of both layers: each filter and each unit has "
+                        "one bias too, (3*3*32 + 1) * 64 and (5*5*64 + 1) * 128."),
         Mistake((18_496, 204_800), "biases of the Dense layer",
                 message="204,800 leaves out the biases of the Dense layer: one per unit, 128 more."),
         Mistake((640, 204_928), "input channels",
@@ -269,6 +301,27 @@ def _keras_metric(name, build=True):
     return _keras_loss(name, build, module="metrics")
 
 
+def _configured_loss(**config):
+    def make():
+        import keras
+
+        return keras.losses.CategoricalCrossentropy(**config)
+    return make
+
+
+def _wrapped_loss(name):
+    def make():
+        import keras
+
+        function = getattr(keras.losses, name)
+        return lambda y_true, y_pred: function(y_true, y_pred)
+    return make
+
+
+def _numpy_cross_entropy(y_true, y_pred):
+    return -np.sum(np.asarray(y_true) * np.log(np.asarray(y_pred)), axis=-1)
+
+
 LOSS_FOR_ONEHOT = {
     "mistakes": [
         Mistake("sparse_categorical_crossentropy", "sparse",
@@ -283,6 +336,9 @@ LOSS_FOR_ONEHOT = {
         Mistake("hinge", "not one of the options"),
         Mistake(_keras_metric("CategoricalCrossentropy"), "is a metric, not a loss", lazy=True),
         Mistake(_keras_metric("CategoricalCrossentropy", build=False), "keras.metrics is a metric", lazy=True),
+        Mistake(_configured_loss(axis=0), "along axis=0", lazy=True),  # trains to 7% instead of 92%
+        Mistake(_configured_loss(label_smoothing=0.9), "closer to a uniform guess", lazy=True),
+        Mistake(_wrapped_loss("binary_crossentropy"), "10 independent yes/no", lazy=True),
     ],
     "alternatives": [
         Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
@@ -292,6 +348,12 @@ LOSS_FOR_ONEHOT = {
         Alternative(_keras_loss("categorical_crossentropy"), lazy=True, note="the loss function"),
         Alternative("b", note="a letter"),
         Alternative("Categorical cross-entropy", note="in words"),
+        Alternative("loss='categorical_crossentropy'", note="as written in compile()"),
+        Alternative(_wrapped_loss("categorical_crossentropy"), lazy=True, note="a wrapper lambda y, p: ..."),
+        Alternative(_numpy_cross_entropy, note="the formula in NumPy"),
+        Alternative(_configured_loss(label_smoothing=0.1), lazy=True, note="smoothed one-hot targets"),
+        Alternative(_configured_loss(from_logits=True), lazy=True, note="from_logits: Keras recovers the softmax"),
+        Alternative(_configured_loss(axis=1), lazy=True, note="axis=1 is the class axis of (N, 10) labels"),
     ],
 }
 

@@ -68,11 +68,44 @@ def _dict_outputs(model):
     return keras.Model(model.inputs, {layer.name: layer.output for layer in _convs(model)})
 
 
-def _by_class_name(model):
+def _conv_in_class_name(model):
     import keras
 
     return keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers
                                                      if "Conv" in type(layer).__name__])
+
+
+def _by_class_name(model):
+    import keras
+
+    return keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers
+                                                     if type(layer).__name__ == "Conv2D"])
+
+
+def _sorted_by_name(model):
+    import keras
+
+    return keras.Model(model.inputs, [layer.output for layer in sorted(_convs(model), key=lambda layer: layer.name)])
+
+
+def _keyed_by_filters(model):
+    import keras
+
+    return keras.Model(model.inputs, list({layer.filters: layer.output for layer in _convs(model)}.values()))
+
+
+def _freezes_the_model(model):
+    import keras
+
+    model.trainable = False
+    return keras.Model(model.inputs, [layer.output for layer in _convs(model)])
+
+
+def _by_depth(model):
+    import keras
+
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    return keras.Model(model.inputs, [convs[i].output for i in range(len(convs))])
 
 
 def _as_tuple(model):
@@ -96,9 +129,14 @@ FEATURE_EXTRACTOR = {
         Mistake(_model_input, "use `model.inputs`"),
         Mistake(_by_layer_name, "by their type"),
         Mistake(_dict_outputs, "outputs are a dict"),
+        Mistake(_conv_in_class_name, "class names contain 'Conv'"),  # DepthwiseConv2D, SeparableConv2D
+        Mistake(_sorted_by_name, "not sorted by name"),
+        Mistake(_keyed_by_filters, "only 2 output(s)"),  # two convolutions with 4 filters
+        Mistake(_freezes_the_model, "changed the model it was given"),
     ],
     "alternatives": [
-        Alternative(_by_class_name, note="the class name"),
+        Alternative(_by_class_name, note="the class name, exactly 'Conv2D'"),
+        Alternative(_by_depth, note="indexing a list of the convolutions"),
         Alternative(_as_tuple, note="a loop, outputs as a tuple"),
     ],
 }
@@ -206,6 +244,18 @@ def _as_list(score_model, image, class_index):
     return np.abs(_gradient(score_model, image, class_index)[0].numpy()).max(axis=-1).tolist()
 
 
+def _scales_the_image_in_place(score_model, image, class_index):
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(image[None], dtype="float32")
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = score_model(x, training=False)[0, class_index]
+    grad = tape.gradient(score, x)[0].numpy()
+    image *= 255  # for the plot: writes into the caller's picture
+    return np.abs(grad).max(axis=-1)
+
+
 SALIENCY = {
     "mistakes": [
         Mistake(_not_watched, "tape.watch"),
@@ -232,6 +282,7 @@ SALIENCY = {
 
         Mistake(_plain_call, "training=False"),
         Mistake(_training_true, "ran in training mode"),
+        Mistake(_scales_the_image_in_place, "wrote into the `image`"),
     ],
     "alternatives": [
         Alternative(_with_a_variable, note="a tf.Variable instead of tape.watch, a tensor returned"),
@@ -297,6 +348,17 @@ def _relu_on_weights(maps, grads):
     return _normalised((maps * np.maximum(grads.mean(axis=(0, 1)), 0)).sum(axis=-1))
 
 
+_CACHE = {}
+
+
+def _cached_by_shape(maps, grads):
+    """Remembers the first answer for each shape: the second 4x4x3 case gets the first one's map."""
+    if maps.shape not in _CACHE:
+        cam = np.maximum((maps * grads.mean(axis=(0, 1))).sum(axis=-1), 0)
+        _CACHE[maps.shape] = cam / cam.max() if cam.max() > 0 else cam
+    return _CACHE[maps.shape]
+
+
 GRAD_CAM_FROM_MAPS = {
     "mistakes": [
         Mistake(_no_relu, "np.maximum(cam, 0)",
@@ -322,6 +384,7 @@ GRAD_CAM_FROM_MAPS = {
         Mistake(_min_max, "subtracted the minimum",
                 message="You subtracted the minimum: Grad-CAM only divides by the maximum, so a weakly active "
                         "region keeps a small but non-zero value."),
+        Mistake(_cached_by_shape, "no caching"),
         Mistake(_relu_on_weights, "ReLU on the weights",
                 message="You applied the ReLU on the weights: apply it to the weighted sum of the maps, "
                         "`np.maximum((maps * weights).sum(axis=-1), 0)`: a negative weight can still matter."),
