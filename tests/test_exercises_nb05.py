@@ -226,9 +226,9 @@ def test_an_add_shape_error_is_explained():
 def test_residual_block_verdicts_do_not_change_when_checked_again():
     """The checker builds, calls, trains (one training-mode call) and re-weights the student's block; checking
     twice, or the same right block written twice, gives the same verdicts."""
-    from course_utils.checking.exercises.misconceptions import nb05
+    from course_utils.checking.exercises.misconceptions import nb05_residual
 
-    right = [ex.residual_block.reference] + [a.resolve() for a in nb05.RESIDUAL_BLOCK["alternatives"]]
+    right = [ex.residual_block.reference] + [a.resolve() for a in nb05_residual.RESIDUAL_BLOCK["alternatives"]]
     for answer in right + right[:1]:
         assert ex.residual_block.evaluate(answer).correct
 
@@ -236,7 +236,7 @@ def test_residual_block_verdicts_do_not_change_when_checked_again():
 def test_inference_probe_after_training_calls_and_other_batch_sizes():
     """A right BatchNorm block stays batch-independent after fit (moving statistics updated), for batches of
     1, 3 and 5; the section-3 batch_norm in a Lambda depends on its batch; noise at inference is random."""
-    from course_utils.checking.exercises.misconceptions import nb05
+    from course_utils.checking.exercises.misconceptions import nb05_residual
     from course_utils.checking.exercises.residual_checks import _inference
 
     def block_model(function):
@@ -251,8 +251,8 @@ def test_inference_probe_after_training_calls_and_other_batch_sizes():
     model.fit(x, rng.normal(0, 1, (5, 6, 6, 8)), epochs=2, batch_size=2, verbose=0)
     for n in (1, 3, 5):
         assert _inference(model, x[:n]) == "ok"
-    assert _inference(block_model(nb05._variant(normalise=nb05._batch_statistics)), x) == "batch"
-    assert _inference(block_model(nb05._variant(normalise=nb05._noise)), x) == "random"
+    assert _inference(block_model(nb05_residual._variant(normalise=nb05_residual._batch_statistics)), x) == "batch"
+    assert _inference(block_model(nb05_residual._variant(normalise=nb05_residual._noise)), x) == "random"
 
 
 def _res_relu_then_bn_before_add(x, filters, stride=1):
