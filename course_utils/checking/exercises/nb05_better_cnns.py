@@ -121,7 +121,8 @@ EXERCISES = [
             "`fit` runs them in training mode (they augment), `predict` and `evaluate` in inference mode (they pass "
             "the images through). Called on their own without `training`, they augment (Keras 3).",
             "`x = layers.RandomFlip('horizontal')(inputs)`, `x = layers.RandomTranslation(0.1, 0.1)(x)`, "
-            "`return keras.Model(inputs, model(x))`.",
+            "`return keras.Model(inputs, model(x))`. Both layers (flips and shifts) and no other geometric one; "
+            "leave `model` trainable (no `model.trainable = False`).",
         ],
         **catalogue.AUGMENTATION, equivalents=equivalents.AUGMENTATION_EQUIVALENTS,
     ),

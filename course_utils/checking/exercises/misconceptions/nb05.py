@@ -247,6 +247,30 @@ def _aug_list(model):
     return [keras.layers.RandomFlip("horizontal"), model]
 
 
+def _aug_frozen(model):
+    import keras
+
+    model.trainable = False
+    inputs = keras.Input(model.input_shape[1:])
+    x = keras.layers.RandomTranslation(0.1, 0.1)(keras.layers.RandomFlip("horizontal")(inputs))
+    return keras.Model(inputs, model(x))
+
+
+def _aug_subclassed(model):
+    import keras
+
+    class Augmented(keras.Model):
+        def __init__(self, inner):
+            super().__init__()
+            self.flip, self.shift, self.inner = (keras.layers.RandomFlip("horizontal"),
+                                                 keras.layers.RandomTranslation(0.1, 0.1), inner)
+
+        def call(self, x, training=None):
+            return self.inner(self.shift(self.flip(x, training=True), training=True))
+
+    return Augmented(model)
+
+
 def _aug_sequential(model):
     import keras
 
@@ -257,7 +281,7 @@ def _aug_sequential(model):
 def _aug_block(model):
     import keras
 
-    block = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomZoom(0.1)],
+    block = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(0.1, 0.1)],
                              name="augment")
     inputs = keras.Input(model.input_shape[1:])
     return keras.Model(inputs, model(block(inputs)))
@@ -266,9 +290,14 @@ def _aug_block(model):
 AUGMENTATION = {
     "mistakes": [
         Mistake(_aug_random_lambda, "Lambda",
-                message="Your augmentation is random at inference too: a Lambda layer does not know whether the "
-                        "model is training, so tf.image.random_flip_left_right runs in `predict` as well. Use "
-                        "Keras' random layers (RandomFlip, RandomTranslation), which are off at inference."),
+                message="Your augmentation is random at inference too: `predict` gives other outputs at each "
+                        "call. Either a Lambda layer runs it (a Lambda does not know whether the model is "
+                        "training, so tf.image.random_flip_left_right runs in `predict` as well), or a random "
+                        "layer is called with training=True (an explicit training=True wins over the mode Keras "
+                        "passes down). Use Keras' random layers (RandomFlip, RandomTranslation) without "
+                        "`training`: they are off at inference."),
+        Mistake(_aug_subclassed, "called with training=True"),
+        Mistake(_aug_frozen, "leave `model` trainable"),
         Mistake(_aug_none, "in training",
                 message="In training mode your model gives exactly `model`'s outputs: no random augmentation is "
                         "active in training. Put random layers (RandomFlip, RandomTranslation) before `model`."),
@@ -289,14 +318,26 @@ AUGMENTATION = {
         Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal_and_vertical")), "vertical flip"),
         Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomBrightness(0.5)),
                 "value_range=(0, 1)"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal")), "flips the images but never shifts them"),
+        Mistake(_wrap(lambda layers: layers.RandomTranslation(0.1, 0.1)), "shifts the images but never flips them"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.0, 0.0)), "never shifts them"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomRotation(0.1)),
+                "also uses RandomRotation"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.1, 0.1), lambda layers: layers.RandomZoom(0.1)), "also uses RandomZoom"),
     ],
     "alternatives": [
         Alternative(_aug_sequential, note="Sequential with the model as its last layer"),
-        Alternative(_aug_block, note="a nested augmentation block with a zoom"),
-        Alternative(_wrap(lambda layers: layers.RandomTranslation(0.1, 0.1, interpolation="nearest")),
-                    note="shifts only, nearest interpolation"),
+        Alternative(_aug_block, note="a nested augmentation block"),
+        Alternative(_wrap(lambda layers: layers.RandomTranslation(0.05, 0.2, interpolation="nearest"),
+                          lambda layers: layers.RandomFlip("horizontal")),
+                    note="shifts then flips, nearest interpolation"),
         Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"),
-                          lambda layers: layers.RandomBrightness(0.2, value_range=(0, 1))),
-                    note="flips and RandomBrightness with value_range=(0, 1)"),
+                          lambda layers: layers.RandomTranslation(0.0, 0.1, fill_mode="reflect")),
+                    note="flips and horizontal shifts only, reflected"),
+        Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.1, 0.1), lambda layers: layers.RandomBrightness(0.2, value_range=(0, 1))),
+                    note="flips, shifts and RandomBrightness with value_range=(0, 1)"),
     ],
 }

@@ -236,8 +236,8 @@ RESIDUAL_BLOCK = {
                 message="Your block ends with the addition: there is no ReLU after the Add, so its outputs can be "
                         "negative. The task asks for ReLU(F(x) + shortcut): `return layers.ReLU()(layers.Add()"
                         "([y, shortcut]))`."),
-        Mistake(_variant(relu_before_add=True, final_relu=False), "never negative"),
-        Mistake(_res_preactivation, "no ReLU after the Add"),
+        Mistake(_variant(relu_before_add=True, final_relu=False), "the main path F(x) is never negative"),
+        Mistake(_res_preactivation, "your block ends with the addition"),
         Mistake(_res_bias_no_bn, "the task's block has exactly"),
         Mistake(_variant(bn=False), "your main path is Conv2D(16, 3x3) - ReLU - Conv2D(16, 3x3);"),
         Mistake(_variant(order="conv-relu-bn"), "ReLU - BatchNormalization - Conv2D",
