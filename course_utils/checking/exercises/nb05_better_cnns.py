@@ -141,6 +141,6 @@ EXERCISES = [
             "The main path ends with BatchNormalization, no ReLU (F(x) must be able to lower x); finish with "
             "`layers.ReLU()(layers.Add()([y, shortcut]))` and return that tensor.",
         ],
-        **nb05_residual.RESIDUAL_BLOCK,
+        **nb05_residual.RESIDUAL_BLOCK, equivalents=equivalents.RESIDUAL_EQUIVALENTS,
     ),
 ]

@@ -29,8 +29,5 @@ PHOTO_EQUIVALENTS = [  # tests/test_mutation.py
                "(the checker compares the probability within 0.02)."),
 ]
 
-PREPROCESS_EQUIVALENTS = [  # tests/test_mutation.py
-    Equivalent("unwrap: np.asarray(images, dtype='float32') -> images", why="images / 127.5 - 1 on uint8 or float pixels gives the same values in [-1, 1] (float64); the checker accepts any float dtype."),
-    Equivalent("keyword: np.asarray(..., dtype='float32') -> (dropped)", why="images / 127.5 - 1 on uint8 or float pixels gives the same values in [-1, 1] (float64); the checker accepts any float dtype."),
-]
+PREPROCESS_EQUIVALENTS = []  # dropping dtype="float32" gives float64 for uint8 pixels: rejected now
 
