@@ -304,3 +304,31 @@ def test_placeholder_messages_name_the_stub_of_the_release():
     for exercise, answer in ((ex.residual_block, residual_block), (ex.augmentation, with_augmentation)):
         feedback = exercise.evaluate(answer)
         assert feedback.status == "not_attempted" and "# YOUR CODE HERE" in feedback.message
+
+
+def test_a_frozen_model_is_rejected_and_the_checkers_model_restored():
+    """Review 05-06 #2: `model.trainable = False` in with_augmentation is wrong (fit would train nothing), and the
+    checker's shared test model is trainable again afterwards, so later answers are checked on the same model."""
+    from course_utils.checking.exercises.keras_checks import base_model
+    from course_utils.checking.exercises.misconceptions.nb05 import _aug_frozen
+
+    feedback = ex.augmentation.evaluate(_aug_frozen)
+    assert not feedback.correct and "leave `model` trainable" in feedback.message
+    assert base_model().trainable and all(w.trainable for w in base_model().weights)
+    assert ex.augmentation.evaluate(ex.augmentation.reference).correct
+
+
+def test_residual_structure_reads_a_nested_functional_main_path():
+    """The structure check follows a main path written as a functional keras.Model too (and rejects the block
+    without its final ReLU, review 05-06 #1)."""
+    def residual_block(x, filters, stride=1):
+        inner_in = keras.Input(x.shape[1:])
+        y = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(filters, 3, strides=stride, padding="same")(inner_in)))
+        y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same")(y))
+        main = keras.Model(inner_in, y)
+        s = x
+        if stride != 1 or x.shape[-1] != filters:
+            s = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride)(x))
+        return layers.ReLU()(layers.Add()([main(x), s]))
+
+    assert ex.residual_block.evaluate(residual_block).correct

@@ -108,7 +108,7 @@ EXERCISES = [
             "Find where to start: `names = [layer.name for layer in base.layers]`, `start = names.index(first_layer)`.",
             "`layer.trainable = index >= start and not isinstance(layer, keras.layers.BatchNormalization)`.",
         ],
-        **catalogue.FINE_TUNING,
+        **catalogue.FINE_TUNING, equivalents=equivalents.FINE_TUNING_EQUIVALENTS,
     ),
     PredictPhoto(
         "predict_photo", predict_photo,
