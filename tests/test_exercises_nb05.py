@@ -226,9 +226,9 @@ def test_an_add_shape_error_is_explained():
 def test_residual_block_verdicts_do_not_change_when_checked_again():
     """The checker builds, calls, trains (one training-mode call) and re-weights the student's block; checking
     twice, or the same right block written twice, gives the same verdicts."""
-    from course_utils.checking.exercises.misconceptions import nb05
+    from course_utils.checking.exercises.misconceptions import nb05_residual
 
-    right = [ex.residual_block.reference] + [a.resolve() for a in nb05.RESIDUAL_BLOCK["alternatives"]]
+    right = [ex.residual_block.reference] + [a.resolve() for a in nb05_residual.RESIDUAL_BLOCK["alternatives"]]
     for answer in right + right[:1]:
         assert ex.residual_block.evaluate(answer).correct
 
@@ -236,7 +236,7 @@ def test_residual_block_verdicts_do_not_change_when_checked_again():
 def test_inference_probe_after_training_calls_and_other_batch_sizes():
     """A right BatchNorm block stays batch-independent after fit (moving statistics updated), for batches of
     1, 3 and 5; the section-3 batch_norm in a Lambda depends on its batch; noise at inference is random."""
-    from course_utils.checking.exercises.misconceptions import nb05
+    from course_utils.checking.exercises.misconceptions import nb05_residual
     from course_utils.checking.exercises.residual_checks import _inference
 
     def block_model(function):
@@ -251,8 +251,8 @@ def test_inference_probe_after_training_calls_and_other_batch_sizes():
     model.fit(x, rng.normal(0, 1, (5, 6, 6, 8)), epochs=2, batch_size=2, verbose=0)
     for n in (1, 3, 5):
         assert _inference(model, x[:n]) == "ok"
-    assert _inference(block_model(nb05._variant(normalise=nb05._batch_statistics)), x) == "batch"
-    assert _inference(block_model(nb05._variant(normalise=nb05._noise)), x) == "random"
+    assert _inference(block_model(nb05_residual._variant(normalise=nb05_residual._batch_statistics)), x) == "batch"
+    assert _inference(block_model(nb05_residual._variant(normalise=nb05_residual._noise)), x) == "random"
 
 
 def _res_relu_then_bn_before_add(x, filters, stride=1):
@@ -283,12 +283,12 @@ def _aug_rotation_only(model):
 
 def _aug_contrast_default_range(model):
     inputs = keras.Input(model.input_shape[1:])
-    x = layers.RandomFlip("horizontal")(inputs)
+    x = layers.RandomTranslation(0.1, 0.1)(layers.RandomFlip("horizontal")(inputs))
     return keras.Model(inputs, model(layers.RandomContrast(0.5)(x)))
 
 
 def test_augmentation_content_is_checked():
-    assert "never flips or shifts" in ex.augmentation.evaluate(_aug_rotation_only).message
+    assert "also uses RandomRotation" in ex.augmentation.evaluate(_aug_rotation_only).message
     assert ex.augmentation.evaluate(_aug_contrast_default_range).correct  # contrast keeps the range: allowed
 
 
@@ -304,3 +304,31 @@ def test_placeholder_messages_name_the_stub_of_the_release():
     for exercise, answer in ((ex.residual_block, residual_block), (ex.augmentation, with_augmentation)):
         feedback = exercise.evaluate(answer)
         assert feedback.status == "not_attempted" and "# YOUR CODE HERE" in feedback.message
+
+
+def test_a_frozen_model_is_rejected_and_the_checkers_model_restored():
+    """Review 05-06 #2: `model.trainable = False` in with_augmentation is wrong (fit would train nothing), and the
+    checker's shared test model is trainable again afterwards, so later answers are checked on the same model."""
+    from course_utils.checking.exercises.keras_checks import base_model
+    from course_utils.checking.exercises.misconceptions.nb05 import _aug_frozen
+
+    feedback = ex.augmentation.evaluate(_aug_frozen)
+    assert not feedback.correct and "leave `model` trainable" in feedback.message
+    assert base_model().trainable and all(w.trainable for w in base_model().weights)
+    assert ex.augmentation.evaluate(ex.augmentation.reference).correct
+
+
+def test_residual_structure_reads_a_nested_functional_main_path():
+    """The structure check follows a main path written as a functional keras.Model too (and rejects the block
+    without its final ReLU, review 05-06 #1)."""
+    def residual_block(x, filters, stride=1):
+        inner_in = keras.Input(x.shape[1:])
+        y = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(filters, 3, strides=stride, padding="same")(inner_in)))
+        y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same")(y))
+        main = keras.Model(inner_in, y)
+        s = x
+        if stride != 1 or x.shape[-1] != filters:
+            s = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride)(x))
+        return layers.ReLU()(layers.Add()([main(x), s]))
+
+    assert ex.residual_block.evaluate(residual_block).correct

@@ -33,15 +33,7 @@ SLOW = {"augmentation": 16, "residual_block": 24, "build_classifier": 12, "prepa
 #: Exercises whose survivors need a change of the checker's logic (not more cases), owned by the task editing that
 #: notebook (issue 15's review tables). Their test is an expected failure (strict: it fails once they are fixed,
 #: so that the entry is removed); the survivors are listed in the report all the same.
-OPEN = {
-    "residual_block": "05: the probe zeroes the 3x3 kernels and always passes the stride, so a wrong default "
-                      "stride, ELU for ReLU, ReLU before the addition and LayerNormalization for BatchNorm pass "
-                      "(issue 15, 05 table); the 'other weights' survivors (use_bias=True before BatchNorm, always "
-                      "projecting, BatchNorm dropped) match accepted alternatives: declare them Equivalent then",
-    "build_classifier": "06: the base's variables frozen instead of the base pass; the moving statistics then "
-                        "change in fit (issue 15, 06 table)",
-    "prepare_fine_tuning": "06: the BatchNorm layers' variables frozen instead of the layers pass (issue 15, 06 table)",
-}
+OPEN = {}
 
 #: Survivors this test found and the checker change that kills them now: {exercise id: [(mutant id, fix)]}.
 FIXED = {

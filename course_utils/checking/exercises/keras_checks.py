@@ -129,13 +129,38 @@ def _best_transform(view, image):
     return best if clear else ("", 0, 0)
 
 
+#: Random layers that move pixels other than the task's flips and shifts (found in the returned model)
+OTHER_GEOMETRY = ("RandomRotation", "RandomZoom", "RandomCrop", "RandomShear", "RandomPerspective",
+                  "RandomElasticTransform", "RandAugment", "AugMix", "RandomErasing", "RandomGrayscale")
+
+
+def other_geometry(model, inner):
+    """Names of random layers in ``model`` (nested ones too, ``inner``'s own layers not) that do more than flip and
+    shift, sorted."""
+    found, seen = set(), set()
+
+    def walk(layer):
+        if id(layer) in seen or layer is inner:
+            return
+        seen.add(id(layer))
+        if type(layer).__name__ in OTHER_GEOMETRY:
+            found.add(type(layer).__name__)
+        for child in getattr(layer, "layers", None) or []:
+            walk(child)
+
+    walk(model)
+    return tuple(sorted(found))
+
+
 def augmentation_content(function, time_limit=60.0):
-    """What ``function`` does to images in training: ``(moves, flips_vertically, largest_value)``, from three
-    training-mode draws on random 20x20 images in [0, 1] passed through a model that shows its input. ``None``
-    when the function cannot be called that way."""
+    """What ``function`` does to images in training: ``(flips, shifts, flips_vertically, largest_value,
+    other_layers)``, from three training-mode draws on random 20x20 images in [0, 1] passed through a model that
+    shows its input (``other_layers``: its random layers that neither flip nor shift). ``None`` when the function
+    cannot be called that way."""
     import keras
 
-    outcome = call_with_time_limit(function, (_pixels_model(),), {}, time_limit)
+    pixels = _pixels_model()
+    outcome = call_with_time_limit(function, (pixels,), {}, time_limit)
     if outcome.error is not None or outcome.timed_out or not isinstance(outcome.value, keras.Model):
         return None
     x = np.random.default_rng(3).random((16, 20, 20, 1)).astype("float32")
@@ -144,14 +169,15 @@ def augmentation_content(function, time_limit=60.0):
         draws = [np.asarray(outcome.value(x, training=True)).reshape(x.shape) for _ in range(3)]
     except Exception:  # noqa: BLE001 - reported by the main check
         return None
-    moves = vertical = False
+    flips = shifts = vertical = False
     for draw in draws:
         for view, image in zip(draw[..., 0], x[..., 0], strict=True):
             flip, dy, dx = _best_transform(view, image)
-            moves = moves or (flip, dy, dx) != ("", 0, 0)
+            flips = flips or "h" in flip
+            shifts = shifts or (dy, dx) != (0, 0)
             vertical = vertical or "v" in flip
     largest = float(max(np.abs(d).max() for d in draws))
-    return (moves, vertical, round(largest) if largest > 2 else 1)
+    return (flips, shifts, vertical, round(largest) if largest > 2 else 1, other_geometry(outcome.value, pixels))
 
 
 class Augmentation(KerasFunction):
@@ -172,7 +198,13 @@ class Augmentation(KerasFunction):
         import keras
 
         base = base_model()
-        new, problem = self._call(function, base)
+        try:
+            new, problem = self._call(function, base)
+            trainable = problem is None and _keeps_trainable(new, base)
+        finally:
+            base.trainable = True  # the checker's model is shared: undo an answer's freezing
+            for layer in base.layers:
+                layer.trainable = True
         if problem:
             return ("error", problem.status, problem.message)
         if not isinstance(new, keras.Model):
@@ -198,7 +230,7 @@ class Augmentation(KerasFunction):
         wrong_but_fixed = deterministic and not same  # recognised by its outputs, not by its facts alone
         content = augmentation_content(function, self.time_limit) if same and changes else None
         return (same, deterministic, changes, shares, probabilities, _Outputs(first if wrong_but_fixed else None),
-                content)
+                content, trainable)
 
     def _known_behaviour(self, wrong):
         if id(wrong) not in self._known:
@@ -213,8 +245,8 @@ class Augmentation(KerasFunction):
             return Problem("not_a_model", f"Your function should return a keras.Model, not a {facts[1]}. Wrap "
                            f"the layers: `keras.Model(inputs, model(x))` or `keras.Sequential([...])`.")
         content = facts[6]
-        if facts[:5] == (True, True, True, True, True) and content and content[0] and not content[1] \
-                and content[2] == 1:
+        if facts[:5] == (True, True, True, True, True) and facts[7] and content and content[:5] == (
+                True, True, False, 1, ()):
             return None
         recognised = self.diagnose(lambda wrong: self._known_behaviour(wrong) == facts)
         if recognised:
@@ -232,14 +264,27 @@ class Augmentation(KerasFunction):
         if not probabilities:
             return Problem("wrong", "Your model changes `model`'s outputs after the fact: the random layers "
                            "belong before `model`, on the images.")
+        if not facts[7]:
+            return Problem("wrong", "`model`'s own weights are frozen in the model you return (model.trainable = "
+                           "False, or a layer's trainable set to False): `fit` would then train nothing. Augmentation "
+                           "only changes the images; leave `model` trainable.")
         return _content_problem(content)
+
+
+def _keeps_trainable(new, base):
+    """True when every trainable weight of ``base`` is still trainable in ``new``."""
+    import keras
+
+    if not isinstance(new, keras.Model):
+        return True
+    return {id(v) for v in base.weights} <= {id(v) for v in new.trainable_weights}
 
 
 def _content_problem(content):
     if content is None:
         return Problem("wrong", "Your function does not work with another model (the checker also passes a "
                        "20x20 one): build the input from `model.input_shape[1:]` and call `model(x)`.")
-    moves, vertical, largest = content
+    flips, shifts, vertical, largest, others = content
     if largest > 1:
         return Problem("wrong", f"In training your augmentation gives pixel values up to {largest}, far outside "
                        f"the images' range [0, 1]: RandomBrightness and RandomContrast assume "
@@ -249,6 +294,17 @@ def _content_problem(content):
         return Problem("wrong", "Your augmentation turns images upside down (a vertical flip): clothes are "
                        "never photographed upside down, so the model trains on images unlike the test images. "
                        "Flip horizontally only: RandomFlip('horizontal').")
+    if others:
+        return Problem("wrong", f"Your augmentation also uses {', '.join(others)}: the task asks for random flips "
+                       f"and shifts only, RandomFlip('horizontal') and RandomTranslation (a rotation or a zoom "
+                       f"is another experiment: try it after the exercise).")
+    if flips and not shifts:
+        return Problem("wrong", "In training your augmentation flips the images but never shifts them: the task "
+                       "asks for random flips and shifts; add RandomTranslation(0.1, 0.1) after the RandomFlip.")
+    if shifts and not flips:
+        return Problem("wrong", "In training your augmentation shifts the images but never flips them: the task "
+                       "asks for random flips and shifts; add RandomFlip('horizontal') before the "
+                       "RandomTranslation.")
     return Problem("wrong", "In training your augmentation never flips or shifts the images (checked on random "
                    "test images): the task asks for random flips and shifts, RandomFlip('horizontal') and "
                    "RandomTranslation. Noise, dropout, brightness or contrast change pixel values, not their "

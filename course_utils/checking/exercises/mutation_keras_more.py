@@ -226,7 +226,7 @@ def photo_probe_files():
 
     from PIL import Image
 
-    from course_utils.checking.exercises.transfer_checks import photo_files
+    from course_utils.checking.exercises.photo_checks import photo_files
 
     folder = Path(tempfile.mkdtemp(prefix="course-probe-photos-"))
     rng = np.random.default_rng(9)
@@ -255,7 +255,7 @@ class PhotoProbe(KerasProbe):
         self.files = photo_probe_files()
 
     def behaviour(self, answer):
-        from course_utils.checking.exercises.transfer_checks import PHOTO_CLASSES, photo_model
+        from course_utils.checking.exercises.photo_checks import PHOTO_CLASSES, photo_model
 
         result = []
         for index, path in enumerate(self.files):

@@ -11,6 +11,7 @@ from course_utils.checking.exercises import Choice, Function, Value, case
 from course_utils.checking.exercises.keras_checks import Augmentation
 from course_utils.checking.exercises.misconceptions import nb05 as catalogue
 from course_utils.checking.exercises.misconceptions import nb05_equivalents as equivalents
+from course_utils.checking.exercises.misconceptions import nb05_residual
 from course_utils.checking.exercises.residual_checks import ResidualBlock
 
 NOTEBOOK = "05_better_cnns"
@@ -120,21 +121,26 @@ EXERCISES = [
             "`fit` runs them in training mode (they augment), `predict` and `evaluate` in inference mode (they pass "
             "the images through). Called on their own without `training`, they augment (Keras 3).",
             "`x = layers.RandomFlip('horizontal')(inputs)`, `x = layers.RandomTranslation(0.1, 0.1)(x)`, "
-            "`return keras.Model(inputs, model(x))`.",
+            "`return keras.Model(inputs, model(x))`. Both layers (flips and shifts) and no other geometric one; "
+            "leave `model` trainable (no `model.trainable = False`).",
         ],
         **catalogue.AUGMENTATION, equivalents=equivalents.AUGMENTATION_EQUIVALENTS,
     ),
     ResidualBlock(
         "residual_block", residual_block,
-        title="A residual block that runs: padding='same', and a 1x1 projection when the shape changes",
+        title="A residual block: two 3x3 convolutions with BatchNormalization (Conv-BN-ReLU-Conv-BN), a shortcut "
+              "(x, or a 1x1 projection + BatchNormalization when the shape changes), ReLU after the Add",
         hints=[
-            "Main path: Conv2D(filters, 3, strides=stride, padding='same') - BatchNormalization - ReLU - "
-            "Conv2D(filters, 3, padding='same') - BatchNormalization.",
-            "The shortcut is `x` when stride == 1 and x.shape[-1] == filters; otherwise "
-            "Conv2D(filters, 1, strides=stride)(x) (and BatchNormalization), so both branches have the same shape.",
+            "Main path, exactly these layers in this order: Conv2D(filters, 3, strides=stride, padding='same') - "
+            "BatchNormalization - ReLU - Conv2D(filters, 3, padding='same') - BatchNormalization. Biases before "
+            "BatchNorm (use_bias) are your choice; the ReLU may be layers.ReLU() or layers.Activation('relu'); "
+            "the layers may sit in a keras.Sequential. The checker reads the layers, so use Keras layers (no Lambda).",
+            "The shortcut is `x` itself when stride == 1 and x.shape[-1] == filters; otherwise "
+            "Conv2D(filters, 1, strides=stride)(x) then BatchNormalization, so both branches have the same shape. "
+            "Nothing else on the shortcut (no pooling, no activation).",
             "The main path ends with BatchNormalization, no ReLU (F(x) must be able to lower x); finish with "
             "`layers.ReLU()(layers.Add()([y, shortcut]))` and return that tensor.",
         ],
-        **catalogue.RESIDUAL_BLOCK,
+        **nb05_residual.RESIDUAL_BLOCK, equivalents=equivalents.RESIDUAL_EQUIVALENTS,
     ),
 ]

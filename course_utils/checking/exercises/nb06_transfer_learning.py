@@ -88,11 +88,12 @@ EXERCISES = [
         **catalogue.N_TRAINABLE,
     ),
     ArrayFunction(
-        "preprocess", preprocess, preprocess_cases, rtol=1e-5, atol=1e-5,
+        "preprocess", preprocess, preprocess_cases, rtol=1e-5, atol=1e-5, dtype="exact",
         title="MobileNetV2's preprocessing: pixels 0-255 to a float32 NumPy array in [-1, 1], on a copy",
         hints=[
             "MobileNetV2 was trained on pixels in [-1, 1]: 0 must become -1 and 255 must become 1.",
-            "x / 127.5 - 1 does it. Convert to float32 first with np.asarray(images, dtype='float32').",
+            "x / 127.5 - 1 does it. Convert to float32 first with np.asarray(images, dtype='float32'): the result "
+            "must be float32 (images / 127.5 on uint8 pixels gives float64, twice the memory for a batch of photos).",
             "Keras' preprocess_input divides a float array in place: if you use it, give it a copy.",
         ],
         **catalogue.PREPROCESS, equivalents=equivalents.PREPROCESS_EQUIVALENTS,
@@ -107,7 +108,7 @@ EXERCISES = [
             "Find where to start: `names = [layer.name for layer in base.layers]`, `start = names.index(first_layer)`.",
             "`layer.trainable = index >= start and not isinstance(layer, keras.layers.BatchNormalization)`.",
         ],
-        **catalogue.FINE_TUNING,
+        **catalogue.FINE_TUNING, equivalents=equivalents.FINE_TUNING_EQUIVALENTS,
     ),
     PredictPhoto(
         "predict_photo", predict_photo,

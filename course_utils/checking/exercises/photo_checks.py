@@ -33,13 +33,15 @@ def _zero_in_training():
     return ZeroInTraining()
 
 
-def photo_model(training_probe=False):
+def photo_model(training_probe=False, brightness=False):
     """A test classifier that takes 40x56 RGB photos, pixels 0-255 (its preprocessing inside) and tells which colour
     dominates (``PHOTO_CLASSES``: output 0 is green, 1 red, 2 blue; a grey photo is "green", p = 0.44):
     Rescaling(1/127.5, -1) -> GlobalAveragePooling2D -> Dropout(0.5) -> Dense(3, softmax). The Dropout changes
     any prediction made with training=True. With ``training_probe`` a layer that outputs zeros in training replaces
     it: called with training=True, the model then answers "green", p = 0.437, for every photo. A new one for every
-    call: a wrong call can leave Keras' predict function of a model in a state that changes how later calls fail."""
+    call: a wrong call can leave Keras' predict function of a model in a state that changes how later calls fail.
+    With ``brightness`` the green output also grows with the overall brightness, so that a grey photo's class
+    depends on how bright it is (it tells a photo scaled to [0, 1], all dark, from one that lost its colours)."""
     import keras
 
     inputs = keras.Input((*_PHOTO_INPUT, 3))
@@ -50,6 +52,8 @@ def photo_model(training_probe=False):
     outputs = dense(x)
     kernel = np.zeros((3, 3), "float32")
     kernel[[1, 0, 2], [0, 1, 2]] = 6.0  # channel G -> output 0, R -> 1, B -> 2
+    if brightness:
+        kernel[:, 0] += 2.0
     dense.set_weights([kernel, _BIAS])
     return keras.Model(inputs, outputs, name="colour_classifier")
 
@@ -102,10 +106,10 @@ def _in_training_mode(answer):
     return _same(_outcome_of(outcome), (PHOTO_CLASSES[0], float(probabilities[0])))
 
 
-def _outcome(function, path):
+def _outcome(function, path, brightness=False):
     """What ``function`` returns for one test photo (on a new test model), or the error it raises, for comparisons."""
-    return _outcome_of(call_with_time_limit(function, (photo_model(), str(path), list(PHOTO_CLASSES)), {},
-                                            _PHOTO_TIME_LIMIT))
+    return _outcome_of(call_with_time_limit(function, (photo_model(brightness=brightness), str(path),
+                                                       list(PHOTO_CLASSES)), {}, _PHOTO_TIME_LIMIT))
 
 
 def _outcome_of(outcome):
@@ -192,6 +196,11 @@ class PredictPhoto(FunctionAnswer):
                     if other not in answers:
                         answers[other] = _outcome(answer, other)
                     if not _same(_outcome(wrong, other), answers[other]):
+                        return False
+                for other in files:  # a model that sees brightness: tells a photo scaled to [0, 1] (dark) from
+                    if ("bright", other) not in answers:  # one that lost its colours (grey)
+                        answers["bright", other] = _outcome(answer, other, brightness=True)
+                    if not _same(_outcome(wrong, other, brightness=True), answers["bright", other]):
                         return False
                 return True
 

@@ -13,6 +13,7 @@ import numpy as np
 from course_utils.checking.exercises import Problem
 from course_utils.checking.exercises.functions import call_with_time_limit, describe_error
 from course_utils.checking.exercises.keras_checks import KerasFunction
+from course_utils.checking.exercises.residual_structure import block_structure, structure_message
 from course_utils.transfer_learning.transfer import all_layers
 
 RESIDUAL_CASES = [  # (input shape without the batch, filters, stride, note)
@@ -20,6 +21,7 @@ RESIDUAL_CASES = [  # (input shape without the batch, filters, stride, note)
     ((8, 8, 16), 32, 1, "16 -> 32 channels, stride 1"),
     ((9, 9, 16), 32, 2, "16 -> 32 channels, stride 2 on an odd size"),
     ((7, 5, 8), 8, 2, "same channels, stride 2, non-square"),
+    ((6, 6, 8), 16, None, "8 -> 16 channels, stride left out (its default, 1)"),
 ]
 
 
@@ -111,7 +113,9 @@ class ResidualBlock(KerasFunction):
 
         shape, filters, stride, _ = RESIDUAL_CASES[index]
         inputs = keras.Input(shape)
-        outcome = call_with_time_limit(function, (inputs, filters, stride), {}, self.time_limit)
+        arguments = (inputs, filters) if stride is None else (inputs, filters, stride)
+        stride = stride or 1
+        outcome = call_with_time_limit(function, arguments, {}, self.time_limit)
         if outcome.timed_out:
             return ("timeout",), ""
         if outcome.error is not None:
@@ -124,7 +128,8 @@ class ResidualBlock(KerasFunction):
             return ("type", type(out).__name__), ""
         got = tuple(out.shape[1:])
         if len(got) != 3:
-            return ("ok", got) + (None,) * 9, ""
+            return ("ok", got) + (None,) * 10, ""
+        structure = block_structure(inputs, out, filters, stride)
         model = keras.Model(inputs, out)
         x = _probe_batch(shape, index)
         inference = _inference(model, x)
@@ -158,7 +163,7 @@ class ResidualBlock(KerasFunction):
                                        and all(tuple(layer.strides) == (1, 1) for layer in spatial[1:]))
         concatenates = any(isinstance(layer, keras.layers.Concatenate) for layer in every)
         return ("ok", got, inference, left, projection, main_used, min(len(spatial), 3), can_lower, clean,
-                stride_first, concatenates), ""
+                stride_first, concatenates, structure), ""
 
     def _known_behaviour(self, wrong, index):
         key = (id(wrong), index)
@@ -174,8 +179,8 @@ class ResidualBlock(KerasFunction):
             problem = self._problem(facts, detail, shape, filters, stride)
             if problem is None:
                 continue
-            where = (f"With an input of shape (batch, {', '.join(map(str, shape))}), filters={filters}, "
-                     f"stride={stride} ({note}): ")
+            given = f"stride={stride}" if stride is not None else "no stride"
+            where = f"With an input of shape (batch, {', '.join(map(str, shape))}), filters={filters}, {given} ({note}): "
             if problem.status in ("not_attempted", "timeout"):
                 return problem
             recognised = self.diagnose(lambda wrong: all(
@@ -186,7 +191,7 @@ class ResidualBlock(KerasFunction):
         return None
 
     def _problem(self, facts, detail, shape, filters, stride):  # noqa: C901 - one test per sentence
-        kind = facts[0]
+        kind, stride = facts[0], stride or 1
         if kind == "timeout":
             return Problem("timeout", f"Building the block took longer than {self.time_limit:g} s.")
         if kind == "not_attempted":
@@ -200,7 +205,7 @@ class ResidualBlock(KerasFunction):
         if facts[1] != expected:
             return Problem("wrong_shape", f"the output has shape (batch, {', '.join(map(str, facts[1]))}), "
                            f"expected (batch, {', '.join(map(str, expected))}).")
-        _, _, inference, left, projection, main_used, n_spatial, can_lower, clean, stride_first, concat = facts
+        _, _, inference, left, projection, main_used, n_spatial, can_lower, clean, stride_first, concat, structure = facts
         identity_case = stride == 1 and shape[-1] == filters
         if inference == "random":
             return Problem("wrong", "called twice on the same inputs in inference mode (training=False, as in "
@@ -217,6 +222,8 @@ class ResidualBlock(KerasFunction):
             return Problem("wrong", "your block merges the two paths with Concatenate: a residual block adds the "
                            "shortcut to the main path, element by element, layers.Add()([y, shortcut]); a 1x1 "
                            "convolution belongs on the shortcut, and only when the shape changes.")
+        if structure and structure.startswith("merge:"):
+            return Problem("wrong", structure_message(structure, filters, stride, identity_case))
         if left == "zero" and n_spatial > 2:
             return Problem("wrong", "your block has more than two 3x3 convolutions, and with all of them at zero "
                            "it outputs 0: if the third one is your shortcut's projection, make it a 1x1 "
@@ -249,6 +256,8 @@ class ResidualBlock(KerasFunction):
                            "addition. F must correct x in both directions: end the main path with "
                            "BatchNormalization (no activation) and apply the ReLU after the Add, "
                            "ReLU(F(x) + shortcut).")
+        if structure and structure.startswith("after:"):
+            return Problem("wrong", structure_message(structure, filters, stride, identity_case))
         if n_spatial > 2:
             return Problem("wrong", "your block has more than two 3x3 convolutions: the main path has exactly "
                            "two (Conv-BN-ReLU-Conv-BN), and a projection shortcut is a 1x1 convolution.")
@@ -257,6 +266,8 @@ class ResidualBlock(KerasFunction):
         if not stride_first:
             return Problem("wrong", "the stride belongs on the first 3x3 convolution of the main path (it "
                            "shrinks the maps; the second keeps their size): yours is on a later one.")
+        if structure:
+            return Problem("wrong", structure_message(structure, filters, stride, identity_case))
         return None
 
 

@@ -22,16 +22,18 @@ class ArrayFunction(Function):
                            f"np.asarray(...), like the photos it works on.", self._header(index, item))
         return super()._outcome_problem(index, item, expected, outcome, expected_signature)
 
-# (input side, channels of the last feature maps, classes, the layer fine-tuning starts from)
-_BASES = ((32, 16, 3, "block_1_conv"), (24, 12, 2, "block_2_conv"))
+# (input side, channels of the last feature maps, classes, the layer fine-tuning starts from, whether a 1x1
+# "block_2_expand" convolution sits right before block_2_conv: the layer before first_layer then has weights)
+_BASES = ((32, 16, 3, "block_1_conv", False), (24, 12, 2, "block_2_conv", True))
 
 
 # ----------------------------------------------------------------------------------------- test networks
 
 
-def test_base(side=32, channels=16, seed=0):
+def test_base(side=32, channels=16, seed=0, expand=False):
     """A small MobileNet-like base: stem and two blocks of Conv - BatchNorm - ReLU (the last ReLU is ``out_relu``),
-    output ``(side / 4, side / 4, channels)``. Weights and BatchNorm statistics are fixed by ``seed``."""
+    output ``(side / 4, side / 4, channels)``; with ``expand`` a 1x1 convolution "block_2_expand" right before
+    "block_2_conv". Weights and BatchNorm statistics are fixed by ``seed``."""
     import keras
 
     layers = keras.layers
@@ -41,6 +43,8 @@ def test_base(side=32, channels=16, seed=0):
     # an answer must find them by type, not by name.
     for name, norm, filters, stride in (("stem", "bn_stem", 8, 2), ("block_1", "block_1_BN", 8, 1),
                                         ("block_2", "block_2_norm", channels, 2)):
+        if expand and name == "block_2":
+            x = layers.Conv2D(8, 1, use_bias=False, name="block_2_expand")(x)
         x = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv")(x)
         x = layers.BatchNormalization(name=norm)(x)
         x = layers.ReLU(name="out_relu" if name == "block_2" else f"{name}_relu")(x)
@@ -170,8 +174,8 @@ class Classifier(_OnTestBases):
     def _evaluate_on(self, answer, spec):
         import keras
 
-        side, channels, n_classes, _ = spec
-        model, problem = _call(answer, (test_base(side, channels), n_classes))
+        side, channels, n_classes, _, expand = spec
+        model, problem = _call(answer, (test_base(side, channels, expand=expand), n_classes))
         if problem:
             return problem
         if model is None:
@@ -190,7 +194,7 @@ class Classifier(_OnTestBases):
         if tuple(outputs.shape)[1:] != (n_classes,):
             return Problem("wrong_output_shape", f"Your model's output shape is {(None, *tuple(outputs.shape)[1:])}; "
                            f"with n_classes={n_classes} it should be (None, {n_classes}): one probability per class.")
-        want = model_behaviour(self.reference(test_base(side, channels), n_classes), side)
+        want = model_behaviour(self.reference(test_base(side, channels, expand=expand), n_classes), side)
         got = model_behaviour(model, side)
         if got[0] == want[0] and np.allclose(got[1], want[1], atol=1e-5):
             drifting = _drifting_batchnorm(model, side, n_classes)
@@ -204,7 +208,7 @@ class Classifier(_OnTestBases):
                            "fit: freeze the whole base with base.trainable = False.")
 
         def same_as(wrong):
-            other = model_behaviour(wrong(test_base(side, channels), n_classes), side)
+            other = model_behaviour(wrong(test_base(side, channels, expand=expand), n_classes), side)
             return other[0] == got[0] and np.allclose(other[1], got[1], atol=1e-5)
 
         recognised = self.diagnose(same_as)
@@ -221,7 +225,7 @@ class Classifier(_OnTestBases):
 
 
 def _frozen_base(spec):
-    base = test_base(spec[0], spec[1])
+    base = test_base(spec[0], spec[1], expand=spec[4])
     base.trainable = False  # as after feature extraction
     return base
 

@@ -247,6 +247,30 @@ def _aug_list(model):
     return [keras.layers.RandomFlip("horizontal"), model]
 
 
+def _aug_frozen(model):
+    import keras
+
+    model.trainable = False
+    inputs = keras.Input(model.input_shape[1:])
+    x = keras.layers.RandomTranslation(0.1, 0.1)(keras.layers.RandomFlip("horizontal")(inputs))
+    return keras.Model(inputs, model(x))
+
+
+def _aug_subclassed(model):
+    import keras
+
+    class Augmented(keras.Model):
+        def __init__(self, inner):
+            super().__init__()
+            self.flip, self.shift, self.inner = (keras.layers.RandomFlip("horizontal"),
+                                                 keras.layers.RandomTranslation(0.1, 0.1), inner)
+
+        def call(self, x, training=None):
+            return self.inner(self.shift(self.flip(x, training=True), training=True))
+
+    return Augmented(model)
+
+
 def _aug_sequential(model):
     import keras
 
@@ -257,7 +281,7 @@ def _aug_sequential(model):
 def _aug_block(model):
     import keras
 
-    block = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomZoom(0.1)],
+    block = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomTranslation(0.1, 0.1)],
                              name="augment")
     inputs = keras.Input(model.input_shape[1:])
     return keras.Model(inputs, model(block(inputs)))
@@ -266,9 +290,14 @@ def _aug_block(model):
 AUGMENTATION = {
     "mistakes": [
         Mistake(_aug_random_lambda, "Lambda",
-                message="Your augmentation is random at inference too: a Lambda layer does not know whether the "
-                        "model is training, so tf.image.random_flip_left_right runs in `predict` as well. Use "
-                        "Keras' random layers (RandomFlip, RandomTranslation), which are off at inference."),
+                message="Your augmentation is random at inference too: `predict` gives other outputs at each "
+                        "call. Either a Lambda layer runs it (a Lambda does not know whether the model is "
+                        "training, so tf.image.random_flip_left_right runs in `predict` as well), or a random "
+                        "layer is called with training=True (an explicit training=True wins over the mode Keras "
+                        "passes down). Use Keras' random layers (RandomFlip, RandomTranslation) without "
+                        "`training`: they are off at inference."),
+        Mistake(_aug_subclassed, "called with training=True"),
+        Mistake(_aug_frozen, "leave `model` trainable"),
         Mistake(_aug_none, "in training",
                 message="In training mode your model gives exactly `model`'s outputs: no random augmentation is "
                         "active in training. Put random layers (RandomFlip, RandomTranslation) before `model`."),
@@ -289,204 +318,26 @@ AUGMENTATION = {
         Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal_and_vertical")), "vertical flip"),
         Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomBrightness(0.5)),
                 "value_range=(0, 1)"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal")), "flips the images but never shifts them"),
+        Mistake(_wrap(lambda layers: layers.RandomTranslation(0.1, 0.1)), "shifts the images but never flips them"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.0, 0.0)), "never shifts them"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomRotation(0.1)),
+                "also uses RandomRotation"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.1, 0.1), lambda layers: layers.RandomZoom(0.1)), "also uses RandomZoom"),
     ],
     "alternatives": [
         Alternative(_aug_sequential, note="Sequential with the model as its last layer"),
-        Alternative(_aug_block, note="a nested augmentation block with a zoom"),
-        Alternative(_wrap(lambda layers: layers.RandomTranslation(0.1, 0.1, interpolation="nearest")),
-                    note="shifts only, nearest interpolation"),
+        Alternative(_aug_block, note="a nested augmentation block"),
+        Alternative(_wrap(lambda layers: layers.RandomTranslation(0.05, 0.2, interpolation="nearest"),
+                          lambda layers: layers.RandomFlip("horizontal")),
+                    note="shifts then flips, nearest interpolation"),
         Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"),
-                          lambda layers: layers.RandomBrightness(0.2, value_range=(0, 1))),
-                    note="flips and RandomBrightness with value_range=(0, 1)"),
-    ],
-}
-
-# --------------------------------------------------------------------------- residual_block(x, filters, stride)
-
-
-def _block(x, filters, stride=1, *, padding="same", bn=True, relu_before_add=False, project="auto",
-           projection_stride=True, stride_on=(0,), convs=2, shortcut_relu=False, merge="add", after_add=None,
-           main_stride=None, zero_gamma=False, normalise=None):
-    """A residual block with one thing changed (the defaults give the right one): the padding, BatchNorm or
-    biases, a ReLU before the addition, the shortcut (``project``: "auto", "always", "never", "dropped", "3x3"),
-    which of the convolutions carry the stride, the number of 3x3 convolutions, a ReLU on the shortcut, the merge
-    ("add", "subtract", "concatenate", "concatenate+1x1"), a layer after the addition, a zero gamma, or
-    ``normalise``: a function replacing BatchNormalization (given the Keras module)."""
-    import keras
-
-    layers = keras.layers
-
-    def norm(t, gamma="ones"):
-        if normalise is not None:
-            return layers.Lambda(normalise)(t)
-        return layers.BatchNormalization(gamma_initializer=gamma)(t) if bn else t
-
-    y = x
-    for i in range(convs):
-        strides = stride if i in stride_on else 1
-        last = i == convs - 1
-        y = layers.Conv2D(filters, 3, strides=strides, padding=padding, use_bias=not bn)(y)
-        y = norm(y, "zeros" if last and zero_gamma else "ones")
-        if not last or relu_before_add:
-            y = layers.ReLU()(y)
-    changes = stride != 1 or x.shape[-1] != filters
-    shortcut = x
-    if project == "always" or (project in ("auto", "3x3") and changes):
-        size = 3 if project == "3x3" else 1
-        shortcut = layers.Conv2D(filters, size, strides=stride if projection_stride else 1, padding="same",
-                                 use_bias=not bn)(x)
-        shortcut = norm(shortcut)
-    if shortcut_relu:
-        shortcut = layers.ReLU()(shortcut)
-    if project == "dropped" and changes:
-        return layers.ReLU()(y)
-    if merge == "add":
-        out = layers.Add()([y, shortcut])
-    elif merge == "subtract":
-        out = layers.Subtract()([y, shortcut])
-    else:
-        out = layers.Concatenate()([y, shortcut])
-        if merge == "concatenate+1x1":
-            out = layers.Conv2D(filters, 1)(out)
-    if after_add == "bn":
-        out = layers.BatchNormalization()(out)
-    return layers.ReLU()(out)
-
-
-def _variant(**changes):
-    def residual_block(x, filters, stride=1):
-        return _block(x, filters, stride, **changes)
-    return residual_block
-
-
-def _res_tutorial(x, filters, stride=1):
-    from keras import layers
-
-    y = layers.Conv2D(filters, 3, activation="relu")(x)
-    y = layers.Conv2D(filters, 3)(y)
-    return layers.Add()([x, y])
-
-
-def _res_relu_before_add(x, filters, stride=1):
-    """The tutorial style: activation="relu" on both convolutions, then Add (no ReLU after it)."""
-    from keras import layers
-
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x)
-    y = layers.Conv2D(filters, 3, padding="same", activation="relu")(y)
-    s = x if (stride == 1 and x.shape[-1] == filters) else layers.Conv2D(filters, 1, strides=stride)(x)
-    return layers.Add()([y, s])
-
-
-def _batch_statistics(t):
-    """The student's section-3 batch_norm in a Lambda: the batch's own statistics, also at inference."""
-    from keras import ops
-
-    mean, variance = ops.moments(t, axes=[0, 1, 2])
-    return (t - mean) / ops.sqrt(variance + 1e-3)
-
-
-def _noise(t):
-    import keras
-
-    return t * keras.random.uniform(keras.ops.shape(t), 0.9, 1.1)
-
-
-def _res_plain(x, filters, stride=1):
-    from keras import layers
-
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x)
-    return layers.Conv2D(filters, 3, padding="same", activation="relu")(y)
-
-
-def _res_bias_no_bn(x, filters, stride=1):
-    from keras import layers
-
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x)
-    y = layers.Conv2D(filters, 3, padding="same")(y)
-    if stride != 1 or x.shape[-1] != filters:
-        x = layers.Conv2D(filters, 1, strides=stride)(x)
-    return layers.Activation("relu")(x + y)
-
-
-def _res_preactivation(x, filters, stride=1):
-    from keras import layers
-
-    y = layers.ReLU()(layers.BatchNormalization()(x))
-    shortcut = x
-    if stride != 1 or x.shape[-1] != filters:
-        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False)(y)
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(y)
-    y = layers.ReLU()(layers.BatchNormalization()(y))
-    y = layers.Conv2D(filters, 3, padding="same", use_bias=False)(y)
-    return layers.add([y, shortcut])
-
-
-def _res_nested_main_path(x, filters, stride=1):
-    import keras
-
-    layers = keras.layers
-    main = keras.Sequential([layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False),
-                             layers.BatchNormalization(), layers.ReLU(),
-                             layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization()])
-    shortcut = x
-    if stride != 1 or x.shape[-1] != filters:
-        shortcut = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x))
-    return layers.ReLU()(layers.Add()([main(x), shortcut]))
-
-
-RESIDUAL_BLOCK = {
-    "mistakes": [
-        Mistake(_res_tutorial, "padding",
-                message="Each 3x3 convolution with the default padding='valid' crops 2 pixels, so the main path "
-                        "no longer matches the input: use padding='same' (and a 1x1 projection when channels "
-                        "change)."),
-        Mistake(_variant(project="never"), "1x1 projection",
-                message="The channels (or the size) change, so x cannot be added as it is: pass the shortcut "
-                        "through a 1x1 projection, Conv2D(filters, 1, strides=stride), when stride != 1 or the "
-                        "channels differ."),
-        Mistake(_variant(projection_stride=False), "same stride",
-                message="Your 1x1 projection keeps the full size while the main path is strided: give the "
-                        "projection the same stride, Conv2D(filters, 1, strides=stride)."),
-        Mistake(_variant(stride_on=(0, 1)), "stride only in the first",
-                message="Your main path is strided twice and shrinks by stride**2: put the stride only in the "
-                        "first 3x3 convolution."),
-        Mistake(_res_plain, "no shortcut",
-                message="With every 3x3 kernel at zero your block outputs 0: there is no shortcut. Add the input "
-                        "(or its projection) to the main path: layers.Add()([y, shortcut])."),
-        Mistake(_variant(merge="concatenate"), "add, not concatenate",
-                message="Concatenate stacks the channels (2 * filters); a residual block adds the shortcut to the "
-                        "main path, element by element: use Add, not Concatenate."),
-        Mistake(_variant(merge="concatenate+1x1"), "merges the two paths with Concatenate"),
-        Mistake(lambda x, filters, stride=1: _block(x, 64, stride), "`filters` argument",
-                message="Your block always has 64 channels: use the `filters` argument for every convolution."),
-        Mistake(_variant(project="3x3"), "a 1x1 convolution, not 3x3",
-                message="Your projection shortcut is a 3x3 convolution: it mixes neighbouring pixels and costs 9 "
-                        "times the weights. Project with a 1x1 convolution, not 3x3: Conv2D(filters, 1, "
-                        "strides=stride)."),
-        Mistake(_variant(project="dropped"), "dropped the shortcut",
-                message="When the shape changes you dropped the shortcut altogether. Keep it, projected with a "
-                        "1x1 convolution: without it the block is a plain pair of convolutions."),
-        Mistake(_res_relu_before_add, "ReLU before the addition"),
-        Mistake(_variant(relu_before_add=True), "never negative"),
-        Mistake(_variant(normalise=_batch_statistics), "batch statistics at inference"),
-        Mistake(_variant(normalise=_noise), "random at inference"),
-        Mistake(_variant(after_add="bn"), "BatchNorm after the addition",
-                message="Your block normalises after the Add (BatchNorm after the addition), so even the "
-                        "identity shortcut's x comes out rescaled. Put the BatchNormalization at the end of the "
-                        "main path, before the Add; after the Add comes only the ReLU."),
-        Mistake(_variant(shortcut_relu=True), "ReLU on the shortcut",
-                message="Your shortcut passes through a ReLU before the Add (a ReLU on the shortcut): negative "
-                        "values of x never reach the output. The identity shortcut is x itself; the only ReLU "
-                        "comes after the Add."),
-        Mistake(_variant(convs=3), "exactly two"),
-        Mistake(_variant(stride_on=(1,)), "the stride belongs on the first"),
-        Mistake(_variant(merge="subtract"), "not subtracted"),
-    ],
-    "alternatives": [
-        Alternative(_res_nested_main_path, note="the main path as a keras.Sequential"),
-        Alternative(_res_bias_no_bn, note="no BatchNorm, biases, `x + y` and Activation('relu')"),
-        Alternative(_res_preactivation, note="pre-activation (ResNet v2) order with layers.add"),
-        Alternative(_variant(project="always"), note="a 1x1 projection on every block"),
-        Alternative(_variant(zero_gamma=True), note="the last BatchNorm's gamma initialised to zero (Goyal et al.)"),
+                          lambda layers: layers.RandomTranslation(0.0, 0.1, fill_mode="reflect")),
+                    note="flips and horizontal shifts only, reflected"),
+        Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.1, 0.1), lambda layers: layers.RandomBrightness(0.2, value_range=(0, 1))),
+                    note="flips, shifts and RandomBrightness with value_range=(0, 1)"),
     ],
 }

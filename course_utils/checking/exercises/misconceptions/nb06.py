@@ -246,11 +246,13 @@ PREPROCESS = {
                         "has its own preprocess_input; MobileNetV2's is x / 127.5 - 1."),
         Mistake(_keras_in_place, "in place"),  # diagnosed by the generic mutation check
         Mistake(lambda images: (np.asarray(images, dtype="float32") / 127.5 - 1).tolist(), "NumPy array"),
-        Mistake(_rescaling_layer, "a tensor"),  # the task asks for a NumPy array: diagnosed by ArrayFunction
+        Mistake(_rescaling_layer, "a tensor"),
+        Mistake(lambda images: images / 127.5 - 1, "expected float32"),  # float64 for uint8 pixels  # the task asks for a NumPy array: diagnosed by ArrayFunction
     ],
     "alternatives": [
         Alternative(lambda images: (np.asarray(images, dtype="float32") - 127.5) / 127.5, note="(x - 127.5) / 127.5"),
-        Alternative(lambda images: np.asarray(images, dtype="float64") / 255 * 2 - 1, note="float64, x / 255 * 2 - 1"),
+        Alternative(lambda images: (np.asarray(images, dtype="float64") / 255 * 2 - 1).astype("float32"),
+                    note="computed in float64, x / 255 * 2 - 1, returned as float32"),
         Alternative(_keras_on_a_copy, note="Keras' preprocess_input on a float32 copy"),
     ],
 }
@@ -301,6 +303,16 @@ def _off_by_one(base, first_layer):
     start = _start(base, first_layer)
     for index, layer in enumerate(base.layers):
         layer.trainable = index > start and not isinstance(layer, keras.layers.BatchNormalization)
+
+
+def _from_previous(base, first_layer):
+    """``index(first_layer) - 1``: passes whenever the layer before first_layer holds no weights (a ReLU)."""
+    import keras
+
+    base.trainable = True
+    start = _start(base, first_layer) - 1
+    for index, layer in enumerate(base.layers):
+        layer.trainable = index >= start and not isinstance(layer, keras.layers.BatchNormalization)
 
 
 def _only_first(base, first_layer):
@@ -379,9 +391,11 @@ FINE_TUNING = {
                         "included. (Setting base.trainable = True after your loop has the same effect: it resets "
                         "every layer.)"),
         Mistake(_bn_trainable, "BatchNormalization layers",
-                message="The right layers are trainable, but so are their BatchNormalization layers: in Keras 3 "
-                        "they would update their statistics during fit even if you call base(x, training=False). "
-                        "Freeze them."),
+                message="The right layers are trainable, but so are their BatchNormalization layers. In Keras 3 "
+                        "a BatchNormalization layer whose own flag is True runs in training mode in fit, even "
+                        "inside base(x, training=False): it normalises each batch with that batch's own "
+                        "statistics, trains its gamma and beta, and (unless its momentum is 1.0) moves its moving "
+                        "mean and variance. Freeze them (layer.trainable = False)."),
         Mistake(_bn_variables_frozen, "the variables, not the layer"),  # diagnosed by the checker (layer flags)
         Mistake(_bn_by_name, "their names",
                 message="You found the BatchNormalization layers by their names, and one named otherwise stayed "
@@ -389,6 +403,9 @@ FINE_TUNING = {
                         "block_1_expand_BN). Test the type: isinstance(layer, keras.layers.BatchNormalization)."),
         Mistake(_off_by_one, "first_layer itself",
                 message="first_layer itself stays frozen: start unfreezing at first_layer, not after it."),
+        Mistake(_from_previous, "the layer just before first_layer",
+                message="The layer just before first_layer is trainable too (it holds weights here): start at "
+                        "names.index(first_layer), not one layer earlier."),
         Mistake(_only_first, "after it",
                 message="Only first_layer is trainable: unfreeze it and every layer after it (except "
                         "BatchNormalization)."),

@@ -46,6 +46,27 @@ def _grayscale(model, path, class_names):
     return _answer(p, class_names)
 
 
+def _grayscale_as_rgb(model, path, class_names):
+    gray = np.asarray(_load(model, path, color_mode="grayscale"), dtype="float32")
+    p = model.predict(np.repeat(gray, 3, axis=-1)[None], verbose=0)[0]
+    return _answer(p, class_names)
+
+
+def _pil_luminance(model, path, class_names):
+    from PIL import Image
+
+    height, width = model.input_shape[1:3]
+    image = Image.open(path).convert("L").convert("RGB").resize((width, height))
+    p = model.predict(np.asarray(image, dtype="float32")[None], verbose=0)[0]
+    return _answer(p, class_names)
+
+
+_COLOURS_LOST = ("Your photo reaches the model without its colours (it lost its colours: loaded as grayscale, "
+                 "color_mode='grayscale' or Image.convert('L'), then copied to three channels), so every photo "
+                 "looks grey to it. Load it in RGB: load_img's default, color_mode='rgb', or Image.convert('RGB') "
+                 "directly.")
+
+
 def _squashed(model, path, class_names):
     p = model.predict(np.asarray(_load(model, path, keep_aspect_ratio=False, interpolation="bilinear"))[None],
                       verbose=0)[0]
@@ -140,6 +161,8 @@ PREDICT_PHOTO = {
         Mistake(_grayscale, "three colour channels",
                 message="Your photo reaches the model in grayscale, one channel; the model takes three colour "
                         "channels: load it in RGB (load_img's default, color_mode='rgb')."),
+        Mistake(_grayscale_as_rgb, "lost its colours", message=_COLOURS_LOST),
+        Mistake(_pil_luminance, "Image.convert('L')", message=_COLOURS_LOST),
         Mistake(_pil_any_mode, "as it is stored",
                 message="You pass the photo's channels as it is stored: a PNG with transparency has 4 (RGBA), a "
                         "grayscale JPEG 1, a GIF a palette. Convert every photo to RGB first: "
