@@ -301,6 +301,24 @@ class Notebook:
         assert None not in counts, f"{self.name}: the cells before the exercise did not run: {needed} -> {counts}"
         self.ran_prelude = True
 
+    def run_definitions_for(self, index):
+        """Run the earlier code cells that assign a name cell ``index`` reads (e.g. 06's quiz reads ``IMAGENET``)."""
+        import ast
+
+        def assigned(source):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:  # cell magics
+                return set()
+            return {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                    if isinstance(t, ast.Name)}
+
+        source = next(c["source"] for c in self.cells if c["index"] == index)
+        read = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        needed = [c["index"] for c in self.cells[:index] if c["type"] == "code" and assigned(c["source"]) & read]
+        counts = self.run(needed)
+        assert None not in counts, f"{self.name}: the cells cell {index} needs did not run: {needed} -> {counts}"
+
     def type_and_run(self, index, code):
         """Type ``code`` into cell ``index`` (replacing its text), run it; returns the text of its outputs."""
         cell = self.page.locator(f'[data-test-cell="{index}"]')
@@ -497,6 +515,7 @@ def test_a_wrong_quiz_answer_gets_a_hint_then_the_right_one_counts(opened, name)
     notebook = opened(name)
     index = notebook.index("quiz.show()")
     notebook.run_prelude(index)
+    notebook.run_definitions_for(index)
     assert notebook.run([index]) != [None]
     card = notebook.page.locator(f".course-quiz-id-{question.id}")
     card.scroll_into_view_if_needed()

@@ -1,7 +1,8 @@
 """Every numbered notebook executes top to bottom with its fast parameters (papermill), as `course run --fast` does.
 
-Executed copies are kept in ``build/executed`` to open and look at. nbval (``--nbval-lax``, configured in
-pyproject.toml) runs the same notebooks a second time, as they are, with ``COURSE_FAST=1`` from conftest.py.
+Executed copies are kept in ``build/executed`` to open and look at. (``python -m pytest --nbval-lax notebooks`` runs
+them once more as they are, with ``COURSE_FAST=1`` from conftest.py; the default run no longer does, since papermill
+already executes the same cells with the same fast values.)
 """
 
 from pathlib import Path
