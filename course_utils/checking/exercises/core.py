@@ -302,7 +302,7 @@ class ExerciseSet:
             f"<td {left}>{html.escape(status.replace('_', ' '))}</td><td {left}>{html.escape(title)}</td></tr>"
             for ident, title, status in self.status_table()
         )
-        header = "".join(f"<th {left}>{name}</th>" for name in ("", "exercise", "status", "task"))
+        header = "".join(f"<th {left}>{name}</th>" for name in ("result", "exercise", "status", "task"))
         return (f"<b>Exercises of {html.escape(self.notebook)}</b><table class=\"course-exercises\">"
                 f"<tr>{header}</tr>{cells}</table>")
 
