@@ -222,7 +222,7 @@ class ResidualBlock(KerasFunction):
             return Problem("wrong", "your block merges the two paths with Concatenate: a residual block adds the "
                            "shortcut to the main path, element by element, layers.Add()([y, shortcut]); a 1x1 "
                            "convolution belongs on the shortcut, and only when the shape changes.")
-        if structure and structure.startswith("merge:"):
+        if structure and structure.startswith(("merge:", "lambda", "setting:")):
             return Problem("wrong", structure_message(structure, filters, stride, identity_case))
         if left == "zero" and n_spatial > 2:
             return Problem("wrong", "your block has more than two 3x3 convolutions, and with all of them at zero "
@@ -256,13 +256,14 @@ class ResidualBlock(KerasFunction):
                            "addition. F must correct x in both directions: end the main path with "
                            "BatchNormalization (no activation) and apply the ReLU after the Add, "
                            "ReLU(F(x) + shortcut).")
-        if structure and structure.startswith("after:"):
+        if structure and structure.startswith(("after:", "preact")):
             return Problem("wrong", structure_message(structure, filters, stride, identity_case))
         if n_spatial > 2:
             return Problem("wrong", "your block has more than two 3x3 convolutions: the main path has exactly "
                            "two (Conv-BN-ReLU-Conv-BN), and a projection shortcut is a 1x1 convolution.")
         if n_spatial < 2:
-            return Problem("wrong", "the main path needs two 3x3 convolutions (both with padding='same').")
+            return Problem("wrong", "your main path has one 3x3 convolution: the second Conv2D(filters, 3, "
+                           "padding='same') and its BatchNormalization are missing (Conv-BN-ReLU-Conv-BN).")
         if not stride_first:
             return Problem("wrong", "the stride belongs on the first 3x3 convolution of the main path (it "
                            "shrinks the maps; the second keeps their size): yours is on a later one.")

@@ -28,11 +28,13 @@ def _layer_tokens(layer):
         return []
     if isinstance(layer, keras.Model):
         return _model_tokens(layer)
+    if not getattr(layer, "trainable", True) and getattr(layer, "weights", None):
+        return [("setting", f"frozen {kind}")]
     if isinstance(layer, keras.layers.Conv2D) and type(layer) is keras.layers.Conv2D:
         token = ("conv", tuple(layer.kernel_size), tuple(layer.strides), layer.filters)
         return [token] + _activation_tokens(layer.activation)
     if isinstance(layer, keras.layers.BatchNormalization):
-        return [("bn",)]
+        return [_bn_token(layer)]
     if isinstance(layer, keras.layers.ReLU):
         plain = not layer.max_value and not layer.negative_slope and not layer.threshold
         return [("relu",)] if plain else [("act", "relu with options")]
@@ -41,6 +43,18 @@ def _layer_tokens(layer):
     if kind == "Relu":  # keras.ops.relu
         return [("relu",)]
     return [("other", kind)]
+
+
+def _bn_token(layer):
+    """``("bn",)`` for a standard BatchNormalization, else ``("setting", what differs)``."""
+    axis = layer.axis if isinstance(layer.axis, int) else tuple(layer.axis)
+    if axis not in (-1, 3, (-1,), (3,)):
+        return ("setting", f"BatchNormalization(axis={layer.axis})")
+    if layer.epsilon > 0.01:
+        return ("setting", f"BatchNormalization(epsilon={layer.epsilon:g})")
+    if not layer.scale or not layer.center:
+        return ("setting", "BatchNormalization(scale=False)" if not layer.scale else "BatchNormalization(center=False)")
+    return ("bn",)
 
 
 def _model_tokens(model):
@@ -95,15 +109,29 @@ def block_structure(inputs, output, filters, stride):
     if walked is None or walked[1] is None:
         return "unreadable"
     after, (merge, branches) = walked
-    if after != [("relu",)]:
-        return "after:" + describe_tokens(after)
     name = type(merge).__name__
+    if name == "Lambda" or ("other", "Lambda") in after:
+        return "lambda"
+    settings = [token[1] for token in after if token[0] == "setting"]
+    if settings:
+        return "setting:" + settings[0]
+    if after != [("relu",)]:
+        if not after and name in ADDITIONS and len(branches) == 2:
+            paths = [_chain(branch, inputs) for branch in branches]
+            if any(path and path[1] is None and path[0][:2] == [("bn",), ("relu",)] for path in paths):
+                return "preact"
+        return "after:" + describe_tokens(after)
     if name not in ADDITIONS or len(branches) != 2:
         return f"merge:{name}"
     paths = [_chain(branch, inputs) for branch in branches]
     if any(path is None or path[1] is not None for path in paths):
         return "unreadable"
     first, second = (path[0] for path in paths)
+    if ("other", "Lambda") in first + second:
+        return "lambda"
+    settings = [token[1] for token in first + second if token[0] == "setting"]
+    if settings:
+        return "setting:" + settings[0]
     main, shortcut = (first, second) if _spatial(first) >= _spatial(second) else (second, first)
     expected_main = [("conv", (3, 3), (stride, stride), filters), ("bn",), ("relu",),
                      ("conv", (3, 3), (1, 1), filters), ("bn",)]
@@ -142,6 +170,16 @@ def structure_message(code, filters, stride, identity_case):
         return ("the checker cannot follow your block from its input to its output through Keras layers: build "
                 "it from layers (Conv2D, BatchNormalization, ReLU, Add) called on tensors, with no Lambda or custom "
                 "layer, and return the output of the final ReLU.")
+    if kind == "lambda":
+        return ("your block uses a Lambda layer: the checker cannot read what a Lambda computes, so it cannot "
+                "see your addition or your ReLU. Use Keras layers: layers.Add()([y, shortcut]) (or y + shortcut), "
+                "then layers.ReLU().")
+    if kind == "setting":
+        return _setting_message(found)
+    if kind == "preact":
+        return ("your block is a pre-activation block (BatchNormalization - ReLU - Conv2D, twice, then the Add "
+                "with nothing after it). The task's order is Conv2D - BatchNormalization - ReLU - Conv2D - "
+                "BatchNormalization, then Add, then ReLU: ReLU(F(x) + shortcut).")
     if kind == "after":
         if not found:
             return ("your block ends with the addition: there is no ReLU after the Add, so its outputs can be "
@@ -160,3 +198,20 @@ def structure_message(code, filters, stride, identity_case):
                 f"unchanged (no projection, no activation, no pooling).")
     return (f"your shortcut is {found}; when the shape changes it is a 1x1 projection followed by BatchNorm, "
             f"Conv2D({filters}, 1, strides={stride}) - BatchNormalization, and nothing else.")
+
+
+def _setting_message(found):
+    """The sentence for a layer whose settings change what the block computes."""
+    if found.startswith("frozen"):
+        return (f"your block has a {found.split(' ', 1)[1]} with trainable=False (a frozen layer): its weights "
+                f"would never learn. Nothing in the block is frozen: leave trainable at its default, True.")
+    if "axis" in found:
+        return (f"your block uses {found}: BatchNormalization must normalise each channel, the last axis "
+                f"(axis=-1, the default, or 3 for images); another axis mixes rows or columns instead.")
+    if "epsilon" in found:
+        return (f"your block uses {found}: epsilon is only there to avoid a division by zero and must be small "
+                f"(the default 0.001, at most 0.01). A large epsilon, compared with the variance, stops "
+                f"BatchNormalization from normalising: (x - mean) / sqrt(variance + epsilon) barely rescales.")
+    return (f"your block uses {found}: the task's block uses standard BatchNormalization, which learns a scale "
+            f"(gamma) and a shift (beta) per channel; scale=False fixes gamma at 1 and center=False beta at 0. "
+            f"Use layers.BatchNormalization() with its defaults.")

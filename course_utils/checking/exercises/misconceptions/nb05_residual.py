@@ -7,7 +7,8 @@ from course_utils.checking.exercises.catalogue import Alternative, Mistake
 def _block(x, filters, stride=1, *, padding="same", bn=True, relu_before_add=False, project="auto",
            projection_stride=True, stride_on=(0,), convs=2, shortcut_relu=False, merge="add", after_add=None,
            main_stride=None, zero_gamma=False, normalise=None, final_relu=True, order="conv-bn-relu",
-           projection_bn=True, shortcut_extra=None, main_extra=None, middle="relu", second_size=3, first_filters=1.0):
+           projection_bn=True, shortcut_extra=None, main_extra=None, middle="relu", second_size=3, first_filters=1.0,
+           bn_kw=None, conv_kw=None):
     """A residual block with one thing changed (the defaults give the right one): the padding, BatchNorm or
     biases, a ReLU before the addition, the shortcut (``project``: "auto", "always", "never", "dropped", "3x3"),
     which of the convolutions carry the stride, the number of 3x3 convolutions, a ReLU on the shortcut, the merge
@@ -22,7 +23,7 @@ def _block(x, filters, stride=1, *, padding="same", bn=True, relu_before_add=Fal
     def norm(t, gamma="ones"):
         if normalise is not None:
             return layers.Lambda(normalise)(t)
-        return layers.BatchNormalization(gamma_initializer=gamma)(t) if bn else t
+        return layers.BatchNormalization(gamma_initializer=gamma, **(bn_kw or {}))(t) if bn else t
 
     y = x
     for i in range(convs):
@@ -30,7 +31,7 @@ def _block(x, filters, stride=1, *, padding="same", bn=True, relu_before_add=Fal
         last = i == convs - 1
         width = filters if last else int(filters * first_filters)
         size = second_size if last else 3
-        y = layers.Conv2D(width, size, strides=strides, padding=padding, use_bias=not bn)(y)
+        y = layers.Conv2D(width, size, strides=strides, padding=padding, use_bias=not bn, **(conv_kw or {}))(y)
         if order == "conv-relu-bn" and not last:
             y = norm(layers.ReLU()(y))
         else:
@@ -172,6 +173,19 @@ def _res_maxpool_shortcut(x, filters, stride=1):
     return layers.ReLU()(layers.Add()([y, s]))
 
 
+def _res_lambda_merge(x, filters, stride=1):
+    """The right maths, but the addition and the ReLU in one Lambda."""
+    import keras
+    from keras import layers
+
+    y = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(filters, 3, strides=stride, padding="same")(x)))
+    y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same")(y))
+    s = x
+    if stride != 1 or x.shape[-1] != filters:
+        s = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride)(x))
+    return layers.Lambda(lambda t: keras.ops.relu(t[0] + t[1]))([y, s])
+
+
 def _res_functional(x, filters, stride=1):
     """``+`` and keras.ops.relu, Activation layers, biases before BatchNorm."""
     import keras
@@ -237,7 +251,7 @@ RESIDUAL_BLOCK = {
                         "negative. The task asks for ReLU(F(x) + shortcut): `return layers.ReLU()(layers.Add()"
                         "([y, shortcut]))`."),
         Mistake(_variant(relu_before_add=True, final_relu=False), "the main path F(x) is never negative"),
-        Mistake(_res_preactivation, "your block ends with the addition"),
+        Mistake(_res_preactivation, "pre-activation block (BatchNormalization - ReLU - Conv2D"),
         Mistake(_res_bias_no_bn, "the task's block has exactly"),
         Mistake(_variant(bn=False), "your main path is Conv2D(16, 3x3) - ReLU - Conv2D(16, 3x3);"),
         Mistake(_variant(order="conv-relu-bn"), "ReLU - BatchNormalization - Conv2D",
@@ -258,6 +272,14 @@ RESIDUAL_BLOCK = {
         Mistake(_res_maxpool_shortcut, "MaxPooling2D"),
         Mistake(_variant(merge="average"), "merges the two paths with Average"),
         Mistake(_variant(merge="multiply"), "merges the two paths with Multiply"),
+        Mistake(_variant(bn_kw={"axis": 1}), "must normalise each channel, the last axis"),
+        Mistake(_variant(bn_kw={"trainable": False}), "BatchNormalization with trainable=False"),
+        Mistake(_variant(conv_kw={"trainable": False}), "Conv2D with trainable=False"),
+        Mistake(_variant(bn_kw={"epsilon": 10.0}), "epsilon is only there to avoid a division by zero"),
+        Mistake(_variant(bn_kw={"scale": False}), "scale=False fixes gamma at 1"),
+        Mistake(_variant(bn_kw={"center": False}), "BatchNormalization(center=False)"),
+        Mistake(_res_lambda_merge, "the checker cannot read what a Lambda computes"),
+        Mistake(_variant(convs=1), "the second Conv2D(filters, 3, padding='same') and its BatchNormalization"),
     ],
     "alternatives": [
         Alternative(_res_nested_main_path, note="the main path as a keras.Sequential"),
