@@ -152,11 +152,41 @@ def other_geometry(model, inner):
     return tuple(sorted(found))
 
 
+def _factor_range(factor):
+    """``(lower, upper)`` of a RandomTranslation factor (one number f means (-f, f))."""
+    if isinstance(factor, (int, float)):
+        return -abs(float(factor)), abs(float(factor))
+    return float(factor[0]), float(factor[1])
+
+
+def translation_problem(model, inner):
+    """A short description of the first RandomTranslation in ``model`` whose factors are not a symmetric,
+    moderate range on both axes (0 < f <= 0.3, as in (-f, f)); None when there is none."""
+    seen = set()
+
+    def walk(layer):
+        if id(layer) in seen or layer is inner:
+            return None
+        seen.add(id(layer))
+        if type(layer).__name__ == "RandomTranslation":
+            for axis, factor in (("height", layer.height_factor), ("width", layer.width_factor)):
+                low, high = _factor_range(factor)
+                if not (abs(low + high) < 1e-9 and 0 < high <= 0.3):
+                    return f"{axis}_factor={factor!r}"
+        for child in getattr(layer, "layers", None) or []:
+            found = walk(child)
+            if found:
+                return found
+        return None
+
+    return walk(model)
+
+
 def augmentation_content(function, time_limit=60.0):
     """What ``function`` does to images in training: ``(flips, shifts, flips_vertically, largest_value,
     other_layers)``, from three training-mode draws on random 20x20 images in [0, 1] passed through a model that
-    shows its input (``other_layers``: its random layers that neither flip nor shift). ``None`` when the function
-    cannot be called that way."""
+    shows its input (``other_layers``: its random layers that neither flip nor shift), and ``translation``
+    (``translation_problem``). ``None`` when the function cannot be called that way."""
     import keras
 
     pixels = _pixels_model()
@@ -177,7 +207,8 @@ def augmentation_content(function, time_limit=60.0):
             shifts = shifts or (dy, dx) != (0, 0)
             vertical = vertical or "v" in flip
     largest = float(max(np.abs(d).max() for d in draws))
-    return (flips, shifts, vertical, round(largest) if largest > 2 else 1, other_geometry(outcome.value, pixels))
+    return (flips, shifts, vertical, round(largest) if largest > 2 else 1, other_geometry(outcome.value, pixels),
+            translation_problem(outcome.value, pixels))
 
 
 class Augmentation(KerasFunction):
@@ -245,8 +276,8 @@ class Augmentation(KerasFunction):
             return Problem("not_a_model", f"Your function should return a keras.Model, not a {facts[1]}. Wrap "
                            f"the layers: `keras.Model(inputs, model(x))` or `keras.Sequential([...])`.")
         content = facts[6]
-        if facts[:5] == (True, True, True, True, True) and facts[7] and content and content[:5] == (
-                True, True, False, 1, ()):
+        if facts[:5] == (True, True, True, True, True) and facts[7] and content and content == (
+                True, True, False, 1, (), None):
             return None
         recognised = self.diagnose(lambda wrong: self._known_behaviour(wrong) == facts)
         if recognised:
@@ -284,7 +315,7 @@ def _content_problem(content):
     if content is None:
         return Problem("wrong", "Your function does not work with another model (the checker also passes a "
                        "20x20 one): build the input from `model.input_shape[1:]` and call `model(x)`.")
-    flips, shifts, vertical, largest, others = content
+    flips, shifts, vertical, largest, others, translation = content
     if largest > 1:
         return Problem("wrong", f"In training your augmentation gives pixel values up to {largest}, far outside "
                        f"the images' range [0, 1]: RandomBrightness and RandomContrast assume "
@@ -298,6 +329,11 @@ def _content_problem(content):
         return Problem("wrong", f"Your augmentation also uses {', '.join(others)}: the task asks for random flips "
                        f"and shifts only, RandomFlip('horizontal') and RandomTranslation (a rotation or a zoom "
                        f"is another experiment: try it after the exercise).")
+    if translation and flips and shifts:
+        return Problem("wrong", f"Your RandomTranslation has {translation}: shift by a moderate amount, the same "
+                       f"in both directions and on both axes, 0 < f <= 0.3 for height_factor and width_factor, "
+                       f"e.g. RandomTranslation(0.1, 0.1) (up to 10% of the size either way). A large shift pushes "
+                       f"the garment out of the image; a zero or one-sided range never shifts one way.")
     if flips and not shifts:
         return Problem("wrong", "In training your augmentation flips the images but never shifts them: the task "
                        "asks for random flips and shifts; add RandomTranslation(0.1, 0.1) after the RandomFlip.")

@@ -122,7 +122,9 @@ EXERCISES = [
             "the images through). Called on their own without `training`, they augment (Keras 3).",
             "`x = layers.RandomFlip('horizontal')(inputs)`, `x = layers.RandomTranslation(0.1, 0.1)(x)`, "
             "`return keras.Model(inputs, model(x))`. Both layers (flips and shifts) and no other geometric one; "
-            "leave `model` trainable (no `model.trainable = False`).",
+            "leave `model` trainable (no `model.trainable = False`). Shift moderately on both axes: each factor "
+            "0 < f <= 0.3 (one number f means -f to +f). Extra pixel-value layers (GaussianNoise, RandomContrast, "
+            "RandomBrightness with value_range=(0, 1)) are allowed.",
         ],
         **catalogue.AUGMENTATION, equivalents=equivalents.AUGMENTATION_EQUIVALENTS,
     ),
@@ -134,7 +136,9 @@ EXERCISES = [
             "Main path, exactly these layers in this order: Conv2D(filters, 3, strides=stride, padding='same') - "
             "BatchNormalization - ReLU - Conv2D(filters, 3, padding='same') - BatchNormalization. Biases before "
             "BatchNorm (use_bias) are your choice; the ReLU may be layers.ReLU() or layers.Activation('relu'); "
-            "the layers may sit in a keras.Sequential. The checker reads the layers, so use Keras layers (no Lambda).",
+            "the layers may sit in a keras.Sequential. The checker reads the layers, so use Keras layers (no Lambda). "
+            "Standard BatchNormalization() with its defaults (channel axis -1, small epsilon, scale and center on) "
+            "and nothing frozen (no trainable=False).",
             "The shortcut is `x` itself when stride == 1 and x.shape[-1] == filters; otherwise "
             "Conv2D(filters, 1, strides=stride)(x) then BatchNormalization, so both branches have the same shape. "
             "Nothing else on the shortcut (no pooling, no activation).",

@@ -326,6 +326,14 @@ AUGMENTATION = {
                 "also uses RandomRotation"),
         Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
             0.1, 0.1), lambda layers: layers.RandomZoom(0.1)), "also uses RandomZoom"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.9, 0.9)), "Your RandomTranslation has height_factor=0.9"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.5, 0.5)), "0 < f <= 0.3 for height_factor and width_factor"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.0, 0.1)), "Your RandomTranslation has height_factor=0.0"),
+        Mistake(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            (-0.1, 0.0), (-0.1, 0.0))), "a zero or one-sided range never shifts one way"),
     ],
     "alternatives": [
         Alternative(_aug_sequential, note="Sequential with the model as its last layer"),
@@ -334,8 +342,11 @@ AUGMENTATION = {
                           lambda layers: layers.RandomFlip("horizontal")),
                     note="shifts then flips, nearest interpolation"),
         Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"),
-                          lambda layers: layers.RandomTranslation(0.0, 0.1, fill_mode="reflect")),
-                    note="flips and horizontal shifts only, reflected"),
+                          lambda layers: layers.RandomTranslation(0.3, (-0.1, 0.1), fill_mode="reflect")),
+                    note="flips and shifts (0.3 and a symmetric tuple), reflected"),
+        Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
+            0.1, 0.1), lambda layers: layers.GaussianNoise(0.05)),
+                    note="flips, shifts and GaussianNoise (extra pixel-value noise is allowed)"),
         Alternative(_wrap(lambda layers: layers.RandomFlip("horizontal"), lambda layers: layers.RandomTranslation(
             0.1, 0.1), lambda layers: layers.RandomBrightness(0.2, value_range=(0, 1))),
                     note="flips, shifts and RandomBrightness with value_range=(0, 1)"),
