@@ -309,6 +309,22 @@ def _configured_loss(**config):
     return make
 
 
+def _named_loss(kind, name):
+    def make():
+        import keras
+
+        return getattr(keras.losses, kind)(name=name)
+    return make
+
+
+def _sparse_wrapper_named_cce():
+    import keras
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    return LossFunctionWrapper(keras.losses.sparse_categorical_crossentropy,
+                                            name="categorical_crossentropy")
+
+
 def _wrapped_loss(name):
     def make():
         import keras
@@ -339,6 +355,12 @@ LOSS_FOR_ONEHOT = {
         Mistake(_configured_loss(axis=0), "along axis=0", lazy=True),  # trains to 7% instead of 92%
         Mistake(_configured_loss(label_smoothing=0.9), "closer to a uniform guess", lazy=True),
         Mistake(_wrapped_loss("binary_crossentropy"), "10 independent yes/no", lazy=True),
+        # judged by what the loss computes, not by its name
+        Mistake(_named_loss("SparseCategoricalCrossentropy", "categorical_crossentropy"), "(shape (N,))",
+                lazy=True),
+        Mistake(_named_loss("BinaryCrossentropy", "categorical_crossentropy"), "exactly one of 10 classes", lazy=True),
+        Mistake(_sparse_wrapper_named_cce, "not one-hot rows", lazy=True),
+        Mistake("cce", "'cce' is not"),  # keras.losses.get("cce") raises: compile() refuses it
     ],
     "alternatives": [
         Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
@@ -352,7 +374,11 @@ LOSS_FOR_ONEHOT = {
         Alternative(_wrapped_loss("categorical_crossentropy"), lazy=True, note="a wrapper lambda y, p: ..."),
         Alternative(_numpy_cross_entropy, note="the formula in NumPy"),
         Alternative(_configured_loss(label_smoothing=0.1), lazy=True, note="smoothed one-hot targets"),
-        Alternative(_configured_loss(from_logits=True), lazy=True, note="from_logits: Keras recovers the softmax"),
+        Alternative(_configured_loss(from_logits=True), lazy=True,
+                    note="from_logits on a softmax output: Keras 3 finds the logits (same loss value)"),
+        Alternative(_named_loss("CategoricalCrossentropy", "sparse_categorical_crossentropy"), lazy=True,
+                    note="a CategoricalCrossentropy under another name: it computes CCE"),
+        Alternative("CategoricalCrossentropy", note="a class name compile() accepts"),
         Alternative(_configured_loss(axis=1), lazy=True, note="axis=1 is the class axis of (N, 10) labels"),
     ],
 }
