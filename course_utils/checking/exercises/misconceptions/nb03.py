@@ -197,6 +197,41 @@ def _frozen_first_conv():
     return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", trainable=False)])
 
 
+def _relu6_lambda():
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=lambda z: keras.ops.relu6(z))])
+
+
+def _relu_max_value_partial():
+    import keras
+    from keras import layers
+
+    capped = functools.partial(keras.activations.relu, max_value=6.0)
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=capped)])
+
+
+def _frozen_kernel_variable():
+    model = _small_cnn()
+    model.layers[0].kernel.trainable = False
+    return model
+
+
+def _kernel_constraint():
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", kernel_constraint=keras.constraints.NonNeg())])
+
+
+def _abs_lambda():
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5), layers.Lambda(keras.ops.abs)])
+
+
 def _zeros_initializer():
     from keras import layers
 
@@ -226,6 +261,11 @@ SMALL_CNN = {
         Mistake(_log_softmax_output, "applies log_softmax", lazy=True),
         Mistake(_frozen_first_conv, "frozen (trainable=False)", lazy=True),
         Mistake(_zeros_initializer, "all its weights equal", lazy=True),
+        Mistake(_relu6_lambda, "applies relu6", lazy=True),  # told apart from relu on probe values past 6
+        Mistake(_relu_max_value_partial, "relu6, but it should", lazy=True),
+        Mistake(_frozen_kernel_variable, "`.kernel.trainable = False`", lazy=True),
+        Mistake(_kernel_constraint, "kernel_constraint", lazy=True),
+        Mistake(_abs_lambda, "applies abs", lazy=True),
         Mistake(_uint8_input, "input has dtype uint8", lazy=True),
     ],
     "alternatives": [
@@ -276,6 +316,7 @@ PARAM_COUNTS = {
                 message="Right numbers, wrong order: the convolution's count comes first, then the Dense layer's."),
         Mistake(18_496 + 204_928, "tuple of 2 items"),
         Mistake("(18496, 204928)", "should be a tuple"),
+        Mistake((18_496, 204_928.5), "204928.5 is not right"),  # shown as given, not rounded to 204928
     ],
     "alternatives": [
         Alternative([18_496, 204_928], note="a list"),
@@ -442,6 +483,25 @@ def _history():
     return model.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
 
 
+_WRAPPED = {}
+
+
+def _wrapped_trained(how):
+    """A trained classic_b used another way: behind Rescaling(1/255) (it then wants 0-255 pixels), on inverted
+    images (it then wants 1 - x), or with its 10 outputs reversed."""
+    import keras
+
+    if "model" not in _WRAPPED:  # trained once, wrapped three ways (the wrappers do not change it)
+        _WRAPPED["model"] = _trained(_classic_b, epochs=5)
+    model = _WRAPPED["model"]
+    inputs = keras.Input((28, 28, 1))
+    if how == "rescale":
+        return keras.Model(inputs, model(keras.layers.Rescaling(1 / 255)(inputs)))
+    if how == "invert":
+        return keras.Model(inputs, model(keras.layers.Rescaling(-1.0, offset=1.0)(inputs)))
+    return keras.Model(inputs, keras.ops.flip(model(inputs), axis=-1))
+
+
 def _rescaling_classic_b():
     import keras
 
@@ -494,10 +554,14 @@ TRAINED_MODEL = {
         Mistake(functools.partial(_trained, _classic_b, "symmetric"), "[-1, 1]", lazy=True),
         Mistake(_history, "what `fit` returns: a History", lazy=True),
         Mistake(functools.partial(_trained, _mlp_256, epochs=5), "no convolution layer", lazy=True),
+        # scored only on what the notebook feeds it (digits scaled to [0, 1]); used another way: said so
+        Mistake(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), "works on raw 0-255 pixels",
+                lazy=True),
+        Mistake(lambda: _wrapped_trained("rescale"), "do not wrap the trained model", lazy=True),
+        Mistake(lambda: _wrapped_trained("invert"), "recognises inverted digits", lazy=True),
+        Mistake(lambda: _wrapped_trained("reverse"), "outputs are in another order", lazy=True),
     ],
     "alternatives": [
-        Alternative(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), lazy=True,
-                    note="a model that rescales its own inputs, trained on raw pixels"),
         Alternative(lambda: _trained(_functional_logits, epochs=5, loss=_logits_loss()), lazy=True,
                     note="functional, logits and from_logits=True"),
         Alternative(functools.partial(_trained, _without_input, epochs=5), lazy=True,
