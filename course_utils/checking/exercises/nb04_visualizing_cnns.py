@@ -224,18 +224,25 @@ class FeatureExtractor(_ModelFunction):
     def _evaluate_on(self, answer, model):
         import keras
 
-        before = _trainable_flags(model)
+        given = _copy_of(model)  # the answer gets a copy: the reference maps come from the untouched model
+        before = _trainable_flags(given)
         try:
-            extractor, problem = self._call(answer, model)
+            extractor, problem = self._call(answer, given)
         finally:
-            after = _trainable_flags(model)
-            _restore_trainable(model, before)
+            after = _trainable_flags(given)
+            _restore_trainable(given, before)
         if problem:
             return problem
-        if after != before:
+        changed = _model_changed(model, given)
+        if after != before and not changed:
             return Problem("mutated_input", "your function changed the model it was given (its `trainable` "
                            "flags): building an extractor must leave the model as it was. Remove the line that "
                            "sets `trainable`.")
+        if changed:
+            return Problem("mutated_input", f"your function changed the model it was given ({changed}): "
+                           f"building an extractor must leave the model as it was, since the notebook goes on "
+                           f"using it. Only read its layers (`layer.output`); do not set activations, assign "
+                           f"weights or remove layers.")
         if not isinstance(extractor, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(extractor)}. "
                            f"Build one with keras.Model(inputs=..., outputs=...).")
@@ -336,13 +343,40 @@ class Saliency(_ModelFunction):
                        "`score_model(x, training=False)[0, class_index]`.")
 
 
+def _copy_of(model):
+    """A copy of ``model`` with the same weights (the answer may change it; the original stays untouched)."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _model_changed(original, copy):
+    """What the answer changed in ``copy`` (a copy of ``original``): its layers, weights or outputs; ``""``."""
+    try:
+        if len(copy.layers) != len(original.layers):
+            return f"it had {len(original.layers)} layers, now {len(copy.layers)}"
+        for want, have in zip(original.get_weights(), copy.get_weights(), strict=True):
+            if np.shape(want) != np.shape(have) or not np.array_equal(want, have):
+                return "its weights"
+        images = _images(original, 2, seed=11)
+        want, have = _as_list(original(images)), _as_list(copy(images))
+        if len(want) != len(have) or not all(np.allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+                                             for a, b in zip(want, have, strict=True)):
+            return "its outputs: an activation or a layer was changed"
+    except Exception:  # noqa: BLE001 - a model that can no longer run was changed too
+        return "it no longer runs as before"
+    return ""
+
+
 def _trainable_flags(model):
     return model.trainable, [layer.trainable for layer in model.layers]
 
 
 def _restore_trainable(model, flags):
     model.trainable = flags[0]
-    for layer, trainable in zip(model.layers, flags[1], strict=True):
+    for layer, trainable in zip(model.layers, flags[1], strict=False):  # layers the answer removed are gone
         layer.trainable = trainable
 
 

@@ -118,6 +118,40 @@ def _as_tuple(model):
     return keras.Model(model.inputs, tuple(outputs))
 
 
+def _conv_layers(model):
+    import keras
+
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def _pre_activation_maps(model):
+    """Side effect: sets the convolutions' activation to linear (the maps come out before ReLU)."""
+    import keras
+
+    for layer in _conv_layers(model):
+        layer.activation = keras.activations.linear
+    return keras.Model(model.inputs, [layer.output for layer in _conv_layers(model)])
+
+
+def _shifts_biases(model):
+    """Side effect: adds 0.1 to the convolutions' biases after building the extractor."""
+    import keras
+
+    extractor = keras.Model(model.inputs, [layer.output for layer in _conv_layers(model)])
+    for layer in _conv_layers(model):
+        layer.bias.assign(layer.bias + 0.1)
+    return extractor
+
+
+def _pops_a_layer(model):
+    """Side effect: removes the model's last layer (Sequential.pop)."""
+    import keras
+
+    extractor = keras.Model(model.inputs, [layer.output for layer in _conv_layers(model)])
+    model.pop()
+    return extractor
+
+
 FEATURE_EXTRACTOR = {
     "mistakes": [
         Mistake(_last_conv_only, "only"),
@@ -133,6 +167,9 @@ FEATURE_EXTRACTOR = {
         Mistake(_sorted_by_name, "not sorted by name"),
         Mistake(_keyed_by_filters, "only 2 output(s)"),  # two convolutions with 4 filters
         Mistake(_freezes_the_model, "changed the model it was given"),
+        Mistake(_pre_activation_maps, "an activation or a layer was changed"),
+        Mistake(_shifts_biases, "(its weights)"),
+        Mistake(_pops_a_layer, "layers, now"),
     ],
     "alternatives": [
         Alternative(_by_class_name, note="the class name, exactly 'Conv2D'"),
