@@ -98,7 +98,19 @@ def checking_models():
                                     keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(2)],
                                    name="check_dropout")
         _MODELS["models"].append(dropout)
+        for model in _MODELS["models"]:
+            _random_biases(model, seed=6)
     return _MODELS["models"]
+
+
+def _random_biases(model, seed):
+    """Non-zero biases (Keras starts them at 0): a ReLU network without biases is scale-invariant, so a map
+    computed on ``image / 255`` would only shrink; with biases it changes shape (tests/test_exercises_nb04.py)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        bias = getattr(layer, "bias", None)
+        if bias is not None:
+            bias.assign(rng.normal(0.0, 0.5, tuple(bias.shape)).astype("float32"))
 
 
 def mixed_convs_model():
@@ -138,6 +150,7 @@ def _augmented_model():
             keras.layers.Flatten(),
             keras.layers.Dense(4, name="logits"),
         ], name="check_augmented")
+        _random_biases(_MODELS["augmented"], seed=7)
     return _MODELS["augmented"]
 
 
@@ -323,6 +336,10 @@ class Saliency(_ModelFunction):
                 return Problem("mutated_input", "your function wrote into the `image` it was given: the caller's "
                                "picture changes. Compute on a copy (`image.copy()`) or on a new array.")
             got = _numpy(got)
+            if getattr(got, "dtype", None) == np.float16:
+                return Problem("wrong_dtype", "Your map is float16, which keeps only about 3 significant digits "
+                               "(other exercises refuse it too): compute in float32 (`.astype(np.float32)`) or "
+                               "float64.")
             problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
             if problem is not None:

@@ -202,6 +202,15 @@ def _signed(score_model, image, class_index):
     return _gradient(score_model, image, class_index)[0].numpy().max(axis=-1)
 
 
+def _divides_by_255(score_model, image, class_index):
+    image = np.asarray(image, dtype="float32") / 255.0  # the image is already prepared: scaled twice
+    return np.abs(_gradient(score_model, image, class_index)[0].numpy()).max(axis=-1)
+
+
+def _float16_map(score_model, image, class_index):
+    return np.abs(_gradient(score_model, image, class_index)[0].numpy()).max(axis=-1).astype(np.float16)
+
+
 def _channel_mean(score_model, image, class_index):
     return np.abs(_gradient(score_model, image, class_index)[0].numpy()).mean(axis=-1)
 
@@ -320,6 +329,11 @@ SALIENCY = {
         Mistake(_plain_call, "training=False"),
         Mistake(_training_true, "ran in training mode"),
         Mistake(_scales_the_image_in_place, "wrote into the `image`"),
+        Mistake(_divides_by_255, "divided the image by 255",
+                message="You divided the image by 255 inside your function: the image is given as the model "
+                        "takes it, so the gradient must be taken at `image` itself (scaling it again moves the "
+                        "point where the model is differentiated, and the map changes)."),
+        Mistake(_float16_map, "Your map is float16"),
     ],
     "alternatives": [
         Alternative(_with_a_variable, note="a tf.Variable instead of tape.watch, a tensor returned"),
