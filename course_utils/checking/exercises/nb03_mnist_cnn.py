@@ -7,6 +7,7 @@ from course_utils import paths
 from course_utils.checking.exercises import Choice, Model, Value
 from course_utils.checking.exercises.compare import Problem
 from course_utils.checking.exercises.misconceptions import nb03 as catalogue
+from course_utils.checking.exercises.misconceptions import nb03_trained
 from course_utils.checking.exercises.trained import TrainedModel
 
 NOTEBOOK = "03_mnist_cnn"
@@ -247,6 +248,6 @@ EXERCISES = [
 trained_model = models.compile_for(models.classic_b())  # Adam + sparse categorical cross-entropy
 trained_model.fit(x_fit, y_fit, epochs=5, batch_size=64, validation_data=(x_val, y_val), verbose=0,
                   callbacks=[course_utils.progress_bar()])""",
-        **catalogue.TRAINED_MODEL,
+        **nb03_trained.TRAINED_MODEL,
     ),
 ]

@@ -20,6 +20,7 @@ from course_utils.checking.exercises.functions import (
     timeout_problem,
 )
 from course_utils.checking.exercises.misconceptions import nb04 as catalogue
+from course_utils.checking.exercises.model_copies import copy_of, model_changed
 
 NOTEBOOK = "04_visualizing_cnns"
 
@@ -237,7 +238,7 @@ class FeatureExtractor(_ModelFunction):
     def _evaluate_on(self, answer, model):
         import keras
 
-        given = _copy_of(model)  # the answer gets a copy: the reference maps come from the untouched model
+        given = copy_of(model)  # the answer gets a copy: the reference maps come from the untouched model
         before = _trainable_flags(given)
         try:
             extractor, problem = self._call(answer, given)
@@ -246,7 +247,7 @@ class FeatureExtractor(_ModelFunction):
             _restore_trainable(given, before)
         if problem:
             return problem
-        changed = _model_changed(model, given)
+        changed = model_changed(model, given)
         if after != before and not changed:
             return Problem("mutated_input", "your function changed the model it was given (its `trainable` "
                            "flags): building an extractor must leave the model as it was. Remove the line that "
@@ -358,33 +359,6 @@ class Saliency(_ModelFunction):
                        "mode, where its random augmentation layer is on (a plain call `score_model(x)` runs it, "
                        "in Keras 3). Call the model with `training=False`: "
                        "`score_model(x, training=False)[0, class_index]`.")
-
-
-def _copy_of(model):
-    """A copy of ``model`` with the same weights (the answer may change it; the original stays untouched)."""
-    import keras
-
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
-def _model_changed(original, copy):
-    """What the answer changed in ``copy`` (a copy of ``original``): its layers, weights or outputs; ``""``."""
-    try:
-        if len(copy.layers) != len(original.layers):
-            return f"it had {len(original.layers)} layers, now {len(copy.layers)}"
-        for want, have in zip(original.get_weights(), copy.get_weights(), strict=True):
-            if np.shape(want) != np.shape(have) or not np.array_equal(want, have):
-                return "its weights"
-        images = _images(original, 2, seed=11)
-        want, have = _as_list(original(images)), _as_list(copy(images))
-        if len(want) != len(have) or not all(np.allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
-                                             for a, b in zip(want, have, strict=True)):
-            return "its outputs: an activation or a layer was changed"
-    except Exception:  # noqa: BLE001 - a model that can no longer run was changed too
-        return "it no longer runs as before"
-    return ""
 
 
 def _trainable_flags(model):
