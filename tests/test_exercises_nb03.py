@@ -161,3 +161,13 @@ def test_from_logits_true_on_a_softmax_model_gives_the_same_loss_in_keras_3():
         model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=from_logits))
         values.append(model.evaluate(x, y, verbose=0))
     assert values[0] == pytest.approx(values[1], rel=1e-4)
+
+
+def test_a_loss_name_keras_refuses_makes_fit_fail(ex):
+    """The claim of the loss_for_onehot message: compile accepts any string, fit refuses an unknown one."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="Categorical_Crossentropy")
+    with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+        model.fit(np.zeros((4, 3)), np.eye(10)[:4], verbose=0)
+    feedback = ex.loss_for_onehot.evaluate("Categorical_Crossentropy")
+    assert not feedback.correct and "Could not interpret loss identifier" in feedback.message

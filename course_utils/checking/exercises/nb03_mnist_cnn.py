@@ -185,6 +185,12 @@ class LossChoice(Choice):
     configured to compute something else (another axis) is refused."""
 
     def _evaluate(self, answer):
+        if isinstance(answer, str) and not re.fullmatch(r"\s*\(?[a-zA-Z][).]?\s*", answer):
+            found = re.fullmatch(r"\s*loss\s*=\s*(['\"])(.*)\1\s*", answer)
+            name = found.group(2) if found else answer
+            if _keras_string_name(name) is None and self._find(answer) is not None:
+                return Problem("wrong", f"{name!r} is not a name Keras knows: with `compile(loss={name!r})`, `fit` "
+                               f"fails (\"Could not interpret loss identifier\"). Spell the loss as Keras does (like 'categorical_crossentropy'), or answer with a letter.")
         try:
             metric = is_metric(answer)
         except Exception:  # noqa: BLE001 - an odd answer is simply not a metric

@@ -402,6 +402,7 @@ LOSS_FOR_ONEHOT = {
         Mistake(_named_loss("BinaryCrossentropy", "categorical_crossentropy"), "exactly one of 10 classes", lazy=True),
         Mistake(_sparse_wrapper_named_cce, "not one-hot rows", lazy=True),
         Mistake("cce", "'cce' is not"),  # keras.losses.get("cce") raises: compile() refuses it
+        Mistake("Categorical_Crossentropy", "is not a name Keras knows"),  # an option's text, as Keras refuses it
     ],
     "alternatives": [
         Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
@@ -410,7 +411,6 @@ LOSS_FOR_ONEHOT = {
                     note="keras.metrics.categorical_crossentropy: the very function of keras.losses"),
         Alternative(_keras_loss("categorical_crossentropy"), lazy=True, note="the loss function"),
         Alternative("b", note="a letter"),
-        Alternative("Categorical cross-entropy", note="in words"),
         Alternative("loss='categorical_crossentropy'", note="as written in compile()"),
         Alternative(_wrapped_loss("categorical_crossentropy"), lazy=True, note="a wrapper lambda y, p: ..."),
         Alternative(_numpy_cross_entropy, note="the formula in NumPy"),
