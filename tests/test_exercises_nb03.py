@@ -136,3 +136,38 @@ def ex_module_doc():
     from course_utils.checking.exercises import trained
 
     return trained.__doc__
+
+
+def test_loss_for_onehot_judges_what_a_loss_computes_not_its_name(ex):
+    losses = keras.losses
+    assert not ex.loss_for_onehot.evaluate(losses.SparseCategoricalCrossentropy(name="categorical_crossentropy")).correct
+    assert not ex.loss_for_onehot.evaluate(losses.BinaryCrossentropy(name="categorical_crossentropy")).correct
+    assert ex.loss_for_onehot.evaluate(losses.CategoricalCrossentropy(name="sparse_categorical_crossentropy")).correct
+    assert not ex.loss_for_onehot.evaluate("cce").correct  # keras.losses.get("cce") raises
+    assert ex.loss_for_onehot.evaluate("CategoricalCrossentropy").correct  # compile(loss=...) accepts it
+
+
+def test_from_logits_true_on_a_softmax_model_gives_the_same_loss_in_keras_3():
+    """The claim behind accepting CategoricalCrossentropy(from_logits=True): on the output of a softmax layer,
+    Keras finds the logits, so the loss a compiled model computes is the same (it differs on plain arrays)."""
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 28, 28, 1)).astype("float32")
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, 16)]
+    weights = defs.build_small_cnn().get_weights()
+    values = []
+    for from_logits in (False, True):
+        model = defs.build_small_cnn()
+        model.set_weights(weights)
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=from_logits))
+        values.append(model.evaluate(x, y, verbose=0))
+    assert values[0] == pytest.approx(values[1], rel=1e-4)
+
+
+def test_a_loss_name_keras_refuses_makes_fit_fail(ex):
+    """The claim of the loss_for_onehot message: compile accepts any string, fit refuses an unknown one."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="Categorical_Crossentropy")
+    with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+        model.fit(np.zeros((4, 3)), np.eye(10)[:4], verbose=0)
+    feedback = ex.loss_for_onehot.evaluate("Categorical_Crossentropy")
+    assert not feedback.correct and "Could not interpret loss identifier" in feedback.message

@@ -76,7 +76,10 @@ def describe(value, indent=0):
 def _num(value):
     try:
         value = value.item() if hasattr(value, "item") else value
-        return f"{value:.6g}" if isinstance(value, float) else str(value)
+        if not isinstance(value, float):
+            return str(value)
+        short = f"{value:.6g}"  # 6 digits, unless they would hide the difference (204928.5 is not 204928)
+        return short if float(short) == value else f"{value:.12g}"
     except Exception:  # noqa: BLE001
         return safe_repr(value)
 

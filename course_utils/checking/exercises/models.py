@@ -26,7 +26,7 @@ def activation_name(layer):
         return {"LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}[kind]
     if kind == "Lambda":  # Lambda(lambda x: keras.ops.softmax(x)): an activation when it computes one
         name = function_name(layer.function)
-        return name if name in _KNOWN else None
+        return name if name in _KNOWN or name == "abs" else None
     function = getattr(layer, "activation", None)
     if function is None:
         return None
@@ -48,7 +48,9 @@ def function_name(function):
     own = getattr(function, "__name__", type(function).__name__)
     if own in _KNOWN and getattr(keras.activations, own, None) is function:
         return own
-    probe = np.array([[-3.0, -0.5, 0.0, 0.7, 2.5], [1.5, -2.0, 4.0, 0.1, -0.2]], dtype="float32")
+    # values past 6 and far below 0 tell relu6 and clipped or capped variants from relu
+    probe = np.array([[-3.0, -0.5, 0.0, 0.7, 2.5], [1.5, -2.0, 4.0, 0.1, -0.2], [10.0, -10.0, 7.0, -6.5, 30.0]],
+                     dtype="float32")
     try:
         got = np.asarray(keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(probe))), dtype=float)
     except Exception:  # noqa: BLE001 - a function that fails on a tensor is named as written
@@ -60,6 +62,8 @@ def function_name(function):
         expected = np.asarray(keras.ops.convert_to_numpy(known(keras.ops.convert_to_tensor(probe))), dtype=float)
         if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-4, atol=1e-5):
             return name
+    if got.shape == probe.shape and np.allclose(got, np.abs(probe), rtol=1e-4, atol=1e-5):
+        return "abs"  # Lambda(tf.abs): the absolute value, an activation no Keras name covers
     return own
 
 
@@ -366,6 +370,16 @@ def _training_problem(model):
         if layer.weights and not layer.trainable:
             return Problem("wrong", f"Your layer {layer.name!r} ({kind}) is frozen (trainable=False): it would "
                            f"keep its starting weights while the rest trains. Leave `trainable` as it is.")
+        for part in ("kernel", "bias", "gamma", "beta", "depthwise_kernel", "pointwise_kernel"):
+            variable = getattr(layer, part, None)
+            if variable is not None and hasattr(variable, "trainable") and not variable.trainable:
+                return Problem("wrong", f"The {part} of your layer {layer.name!r} ({kind}) is frozen ("
+                               f"`.{part}.trainable = False`): it would keep its starting values while the rest "
+                               f"trains. Leave the variables trainable.")
+            if variable is not None and getattr(layer, f"{part}_constraint", None) is not None:
+                return Problem("wrong", f"Your layer {layer.name!r} ({kind}) has a {part}_constraint: after each "
+                               f"step Keras forces its {part} back into the constraint, so it does not learn the "
+                               f"layer asked for. Leave `{part}_constraint` out.")
         kernel = getattr(layer, "kernel", None)
         if kernel is None:
             continue

@@ -7,6 +7,7 @@ from course_utils import paths
 from course_utils.checking.exercises import Choice, Model, Value
 from course_utils.checking.exercises.compare import Problem
 from course_utils.checking.exercises.misconceptions import nb03 as catalogue
+from course_utils.checking.exercises.misconceptions import nb03_trained
 from course_utils.checking.exercises.trained import TrainedModel
 
 NOTEBOOK = "03_mnist_cnn"
@@ -49,26 +50,44 @@ def accuracy_floor():
     return FAST_ACCURACY_FLOOR if paths.fast_mode() else ACCURACY_FLOOR
 
 
-_LOSS_ALIASES = {"mse": "meansquarederror", "cce": "categoricalcrossentropy", "bce": "binarycrossentropy"}
-
-
 def _letters(text):
     return re.sub(r"[^a-z]", "", str(text).casefold())
 
 
 def _keras_loss_name(answer):
-    """The name of a Keras loss (a ``keras.losses.Loss`` instance or class, or a function of ``keras.losses``);
-    ``None`` for anything else, a ``keras.metrics`` object included (it cannot train a model)."""
+    """The name of the function a Keras loss computes (a ``keras.losses.Loss`` instance or class, or a function
+    of ``keras.losses``), read from what it runs, never from its ``name`` (``SparseCategoricalCrossentropy(
+    name="categorical_crossentropy")`` is still the sparse loss); ``None`` for anything else, a ``keras.metrics``
+    object included (it cannot train a model), and for a loss class of the student's own (then its value decides)."""
     import keras
 
     if isinstance(answer, type):
-        return answer.__name__ if issubclass(answer, keras.losses.Loss) else None
+        if issubclass(answer, keras.losses.Loss) and getattr(keras.losses, answer.__name__, None) is answer:
+            return answer.__name__
+        return None
     if isinstance(answer, keras.losses.Loss):
-        return answer.name
+        function = getattr(answer, "fn", None)
+        name = getattr(function, "__name__", None)
+        if isinstance(name, str) and getattr(keras.losses, name, None) is function:
+            return name
+        kind = type(answer).__name__
+        return kind if getattr(keras.losses, kind, None) is type(answer) else None
     name = getattr(answer, "__name__", None)
     if isinstance(name, str) and getattr(keras.losses, name, None) is answer:
         return name
     return None
+
+
+def _keras_string_name(text):
+    """The loss function ``compile(loss=text)`` would use (``keras.losses.get``: "mse", "CategoricalCrossentropy"
+    ...), or ``None`` when Keras refuses the string ("cce", "categorical-crossentropy")."""
+    import keras
+
+    try:
+        found = keras.losses.get(text)
+    except Exception:  # noqa: BLE001 - Keras refuses the name
+        return None
+    return _keras_loss_name(found)
 
 
 def is_metric(answer):
@@ -122,16 +141,19 @@ def loss_computed(answer):
 
 def loss_name(answer):
     """The option a loss answer names: a Keras loss object (``CategoricalCrossentropy()``), class or function
-    (``keras.losses.categorical_crossentropy``), its name in any spelling ("Categorical cross-entropy",
-    "mse", "loss='categorical_crossentropy'"), or a function of the student's that computes it; ``None`` for
+    (``keras.losses.categorical_crossentropy``), a name ``compile(loss=...)`` accepts ("mse",
+    "CategoricalCrossentropy", "loss='categorical_crossentropy'"; not "cce"), or a function of the student's that computes it; ``None`` for
     anything else (a ``keras.metrics`` object: it is not a loss)."""
     if isinstance(answer, str):
-        name = re.sub(r"^\s*loss\s*=\s*", "", answer)
+        found = re.fullmatch(r"\s*loss\s*=\s*(['\"])(.*)\1\s*", answer)
+        name = _keras_string_name(found.group(2) if found else answer)
     else:
         name = _keras_loss_name(answer)
         if not name:
             return loss_computed(answer)
-    key = _LOSS_ALIASES.get(_letters(name), _letters(name))
+    if not name:
+        return None
+    key = _letters(name)
     return next((option for option in LOSS_OPTIONS if _letters(option) == key), None)
 
 
@@ -139,7 +161,8 @@ def loss_configuration_problem(answer):
     """A Keras loss object configured to compute something else: cross-entropy over another axis than the
     classes', or targets smoothed past the label. ``label_smoothing`` below 0.5 is accepted: it is still the
     cross-entropy of one-hot labels (Keras allows it for one-hot labels only), softened as a regulariser.
-    ``from_logits=True`` is accepted too: on a softmax output Keras recovers the probabilities."""
+    ``from_logits=True`` is accepted too: on the output of a softmax layer Keras 3 (TensorFlow backend) finds
+    the logits the softmax was applied to (``_keras_logits``) and computes the same loss (pinned by a test)."""
     import keras
 
     if isinstance(answer, type) or not isinstance(answer, keras.losses.Loss):
@@ -162,6 +185,12 @@ class LossChoice(Choice):
     configured to compute something else (another axis) is refused."""
 
     def _evaluate(self, answer):
+        if isinstance(answer, str) and not re.fullmatch(r"\s*\(?[a-zA-Z][).]?\s*", answer):
+            found = re.fullmatch(r"\s*loss\s*=\s*(['\"])(.*)\1\s*", answer)
+            name = found.group(2) if found else answer
+            if _keras_string_name(name) is None and self._find(answer) is not None:
+                return Problem("wrong", f"{name!r} is not a name Keras knows: with `compile(loss={name!r})`, `fit` "
+                               f"fails (\"Could not interpret loss identifier\"). Spell the loss as Keras does (like 'categorical_crossentropy'), or answer with a letter.")
         try:
             metric = is_metric(answer)
         except Exception:  # noqa: BLE001 - an odd answer is simply not a metric
@@ -225,6 +254,6 @@ EXERCISES = [
 trained_model = models.compile_for(models.classic_b())  # Adam + sparse categorical cross-entropy
 trained_model.fit(x_fit, y_fit, epochs=5, batch_size=64, validation_data=(x_val, y_val), verbose=0,
                   callbacks=[course_utils.progress_bar()])""",
-        **catalogue.TRAINED_MODEL,
+        **nb03_trained.TRAINED_MODEL,
     ),
 ]

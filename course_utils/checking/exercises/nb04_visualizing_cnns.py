@@ -20,6 +20,7 @@ from course_utils.checking.exercises.functions import (
     timeout_problem,
 )
 from course_utils.checking.exercises.misconceptions import nb04 as catalogue
+from course_utils.checking.exercises.model_copies import copy_of, model_changed
 
 NOTEBOOK = "04_visualizing_cnns"
 
@@ -98,7 +99,19 @@ def checking_models():
                                     keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(2)],
                                    name="check_dropout")
         _MODELS["models"].append(dropout)
+        for model in _MODELS["models"]:
+            _random_biases(model, seed=6)
     return _MODELS["models"]
+
+
+def _random_biases(model, seed):
+    """Non-zero biases (Keras starts them at 0): a ReLU network without biases is scale-invariant, so a map
+    computed on ``image / 255`` would only shrink; with biases it changes shape (tests/test_exercises_nb04.py)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        bias = getattr(layer, "bias", None)
+        if bias is not None:
+            bias.assign(rng.normal(0.0, 0.5, tuple(bias.shape)).astype("float32"))
 
 
 def mixed_convs_model():
@@ -138,6 +151,7 @@ def _augmented_model():
             keras.layers.Flatten(),
             keras.layers.Dense(4, name="logits"),
         ], name="check_augmented")
+        _random_biases(_MODELS["augmented"], seed=7)
     return _MODELS["augmented"]
 
 
@@ -224,18 +238,25 @@ class FeatureExtractor(_ModelFunction):
     def _evaluate_on(self, answer, model):
         import keras
 
-        before = _trainable_flags(model)
+        given = copy_of(model)  # the answer gets a copy: the reference maps come from the untouched model
+        before = _trainable_flags(given)
         try:
-            extractor, problem = self._call(answer, model)
+            extractor, problem = self._call(answer, given)
         finally:
-            after = _trainable_flags(model)
-            _restore_trainable(model, before)
+            after = _trainable_flags(given)
+            _restore_trainable(given, before)
         if problem:
             return problem
-        if after != before:
+        changed = model_changed(model, given)
+        if after != before and not changed:
             return Problem("mutated_input", "your function changed the model it was given (its `trainable` "
                            "flags): building an extractor must leave the model as it was. Remove the line that "
                            "sets `trainable`.")
+        if changed:
+            return Problem("mutated_input", f"your function changed the model it was given ({changed}): "
+                           f"building an extractor must leave the model as it was, since the notebook goes on "
+                           f"using it. Only read its layers (`layer.output`); do not set activations, assign "
+                           f"weights or remove layers.")
         if not isinstance(extractor, keras.Model):
             return Problem("wrong_type", f"Your function should return a keras.Model, not {describe(extractor)}. "
                            f"Build one with keras.Model(inputs=..., outputs=...).")
@@ -316,6 +337,10 @@ class Saliency(_ModelFunction):
                 return Problem("mutated_input", "your function wrote into the `image` it was given: the caller's "
                                "picture changes. Compute on a copy (`image.copy()`) or on a new array.")
             got = _numpy(got)
+            if getattr(got, "dtype", None) == np.float16:
+                return Problem("wrong_dtype", "Your map is float16, which keeps only about 3 significant digits "
+                               "(other exercises refuse it too): compute in float32 (`.astype(np.float32)`) or "
+                               "float64.")
             problem = compare(self.reference(model, image, class_index), got, rtol=1e-3, atol=1e-5,
                               reveal=False, what=f"your map for class {class_index}")
             if problem is not None:
@@ -342,7 +367,7 @@ def _trainable_flags(model):
 
 def _restore_trainable(model, flags):
     model.trainable = flags[0]
-    for layer, trainable in zip(model.layers, flags[1], strict=True):
+    for layer, trainable in zip(model.layers, flags[1], strict=False):  # layers the answer removed are gone
         layer.trainable = trainable
 
 

@@ -180,9 +180,9 @@ class TrainedModel(Exercise):
             problem = self._symmetric_problem(answer, x, y, raw if expects_raw else scaled)
             if problem:
                 return problem
-        accuracy = raw[0] if expects_raw else scaled[0]
+        accuracy = scaled[0]  # scored on what the notebook gives it: digits scaled to [0, 1], nothing else
         x_seen, y_seen = self.notebook_digits()
-        seen = model_scores(answer, self._feed(answer, x_seen, expects_raw), y_seen)[0]
+        seen = model_scores(answer, self._feed(answer, x_seen, False), y_seen)[0]
         if not math.isnan(seen) and _memorised(seen, accuracy, len(y_seen), len(y)):
             return Problem("wrong", f"Your model scores {seen:.1%} on the test digits this notebook loads but only "
                            f"{accuracy:.1%} on {len(y):,} digits it has never seen: it has memorised test digits, "
@@ -195,6 +195,9 @@ class TrainedModel(Exercise):
         floor = self.floor()
         if accuracy >= floor:
             return None
+        problem = self._usage_problem(answer, x, y, accuracy, raw[0])
+        if problem:
+            return problem
         if steps == 0 and accuracy < 0.5:
             return Problem("wrong", "Your model has not been trained yet: compile it and call "
                            "`fit(x_fit, y_fit, ...)` before checking it.")
@@ -205,6 +208,35 @@ class TrainedModel(Exercise):
                            f"compile with `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`, then "
                            f"train again.")
         return Problem("too_low", self._too_low_message(accuracy, floor, None if steps == 0 else steps, len(y)))
+
+    def _usage_problem(self, model, x, y, accuracy, on_raw):
+        """A trained model used another way than the notebook uses it: it needs raw 0-255 pixels (a Rescaling
+        layer of its own, or trained unscaled), inverted images, or its outputs are the digits in another order."""
+        if not math.isnan(on_raw) and on_raw > accuracy + 0.3:
+            inside = (" It has its own Rescaling (or Normalization) layer, so it divides the scaled pixels by 255 "
+                      "once more: remove that layer (or do not wrap the trained model in one)."
+                      if rescales_itself(model) else " Train it on x_fit (divided by 255).")
+            return Problem("wrong", f"Your model works on raw 0-255 pixels ({on_raw:.1%}) but not on pixels scaled "
+                           f"to [0, 1] ({accuracy:.1%}), which is what the notebook gives it (x_fit, x_val and "
+                           f"x_test are divided by 255).{inside}")
+        inverted = model_scores(model, 1.0 - self._feed(model, x, False), y)[0]
+        if not math.isnan(inverted) and inverted > accuracy + 0.3:
+            return Problem("wrong", f"Your model recognises inverted digits (1 - x: dark strokes on white, "
+                           f"{inverted:.1%}) but not the digits as the notebook gives them (white strokes on "
+                           f"black, {accuracy:.1%}). Train it on x_fit as it is.")
+        outputs = np.asarray(model.predict(self._feed(model, x, False), batch_size=500, verbose=0))
+        predicted = outputs.reshape(len(y), -1).argmax(axis=1)
+        mapping = {int(k): int(np.bincount(y[predicted == k], minlength=10).argmax())
+                   for k in np.unique(predicted)}
+        remapped = float(np.mean([mapping[int(k)] == label for k, label in zip(predicted, y, strict=True)]))
+        moved = sorted(k for k, digit in mapping.items() if k != digit)
+        if remapped > accuracy + 0.3 and moved:
+            k = moved[0]
+            return Problem("wrong", f"Your model knows the digits but its outputs are in another order: output "
+                           f"{k} mostly fires for the digit {mapping[k]} (accuracy {remapped:.1%} once the outputs "
+                           f"are renamed, {accuracy:.1%} as they are). Output i must be the digit i: train on the "
+                           f"labels y_fit as they are (not shifted, reversed or re-coded).")
+        return None
 
     def _shape_problem(self, model):
         try:

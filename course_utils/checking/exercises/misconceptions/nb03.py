@@ -197,6 +197,41 @@ def _frozen_first_conv():
     return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", trainable=False)])
 
 
+def _relu6_lambda():
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=lambda z: keras.ops.relu6(z))])
+
+
+def _relu_max_value_partial():
+    import keras
+    from keras import layers
+
+    capped = functools.partial(keras.activations.relu, max_value=6.0)
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation=capped)])
+
+
+def _frozen_kernel_variable():
+    model = _small_cnn()
+    model.layers[0].kernel.trainable = False
+    return model
+
+
+def _kernel_constraint():
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5, activation="relu", kernel_constraint=keras.constraints.NonNeg())])
+
+
+def _abs_lambda():
+    import keras
+    from keras import layers
+
+    return _small_cnn(conv1=[layers.Conv2D(16, 5), layers.Lambda(keras.ops.abs)])
+
+
 def _zeros_initializer():
     from keras import layers
 
@@ -226,6 +261,11 @@ SMALL_CNN = {
         Mistake(_log_softmax_output, "applies log_softmax", lazy=True),
         Mistake(_frozen_first_conv, "frozen (trainable=False)", lazy=True),
         Mistake(_zeros_initializer, "all its weights equal", lazy=True),
+        Mistake(_relu6_lambda, "applies relu6", lazy=True),  # told apart from relu on probe values past 6
+        Mistake(_relu_max_value_partial, "relu6, but it should", lazy=True),
+        Mistake(_frozen_kernel_variable, "`.kernel.trainable = False`", lazy=True),
+        Mistake(_kernel_constraint, "kernel_constraint", lazy=True),
+        Mistake(_abs_lambda, "applies abs", lazy=True),
         Mistake(_uint8_input, "input has dtype uint8", lazy=True),
     ],
     "alternatives": [
@@ -276,6 +316,7 @@ PARAM_COUNTS = {
                 message="Right numbers, wrong order: the convolution's count comes first, then the Dense layer's."),
         Mistake(18_496 + 204_928, "tuple of 2 items"),
         Mistake("(18496, 204928)", "should be a tuple"),
+        Mistake((18_496, 204_928.5), "204928.5 is not right"),  # shown as given, not rounded to 204928
     ],
     "alternatives": [
         Alternative([18_496, 204_928], note="a list"),
@@ -309,6 +350,22 @@ def _configured_loss(**config):
     return make
 
 
+def _named_loss(kind, name):
+    def make():
+        import keras
+
+        return getattr(keras.losses, kind)(name=name)
+    return make
+
+
+def _sparse_wrapper_named_cce():
+    import keras
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    return LossFunctionWrapper(keras.losses.sparse_categorical_crossentropy,
+                                            name="categorical_crossentropy")
+
+
 def _wrapped_loss(name):
     def make():
         import keras
@@ -339,6 +396,13 @@ LOSS_FOR_ONEHOT = {
         Mistake(_configured_loss(axis=0), "along axis=0", lazy=True),  # trains to 7% instead of 92%
         Mistake(_configured_loss(label_smoothing=0.9), "closer to a uniform guess", lazy=True),
         Mistake(_wrapped_loss("binary_crossentropy"), "10 independent yes/no", lazy=True),
+        # judged by what the loss computes, not by its name
+        Mistake(_named_loss("SparseCategoricalCrossentropy", "categorical_crossentropy"), "(shape (N,))",
+                lazy=True),
+        Mistake(_named_loss("BinaryCrossentropy", "categorical_crossentropy"), "exactly one of 10 classes", lazy=True),
+        Mistake(_sparse_wrapper_named_cce, "not one-hot rows", lazy=True),
+        Mistake("cce", "'cce' is not"),  # keras.losses.get("cce") raises: compile() refuses it
+        Mistake("Categorical_Crossentropy", "is not a name Keras knows"),  # an option's text, as Keras refuses it
     ],
     "alternatives": [
         Alternative(_keras_loss("CategoricalCrossentropy"), lazy=True, note="a loss object"),
@@ -347,140 +411,15 @@ LOSS_FOR_ONEHOT = {
                     note="keras.metrics.categorical_crossentropy: the very function of keras.losses"),
         Alternative(_keras_loss("categorical_crossentropy"), lazy=True, note="the loss function"),
         Alternative("b", note="a letter"),
-        Alternative("Categorical cross-entropy", note="in words"),
         Alternative("loss='categorical_crossentropy'", note="as written in compile()"),
         Alternative(_wrapped_loss("categorical_crossentropy"), lazy=True, note="a wrapper lambda y, p: ..."),
         Alternative(_numpy_cross_entropy, note="the formula in NumPy"),
         Alternative(_configured_loss(label_smoothing=0.1), lazy=True, note="smoothed one-hot targets"),
-        Alternative(_configured_loss(from_logits=True), lazy=True, note="from_logits: Keras recovers the softmax"),
+        Alternative(_configured_loss(from_logits=True), lazy=True,
+                    note="from_logits on a softmax output: Keras 3 finds the logits (same loss value)"),
+        Alternative(_named_loss("CategoricalCrossentropy", "sparse_categorical_crossentropy"), lazy=True,
+                    note="a CategoricalCrossentropy under another name: it computes CCE"),
+        Alternative("CategoricalCrossentropy", note="a class name compile() accepts"),
         Alternative(_configured_loss(axis=1), lazy=True, note="axis=1 is the class axis of (N, 10) labels"),
-    ],
-}
-
-# --------------------------------------------------------------------------- trained_model
-
-_DIGITS = {}
-
-
-def _digits(part):
-    """Training digits (3,000, scaled to [0, 1] unless ``part == "raw"``) or the notebook's test digits."""
-    if not _DIGITS:
-        from course_utils import data
-        from course_utils.building import models
-
-        (x, y), (x_test, y_test) = data.load_mnist(n_train=3_000, n_test=2_000, verbose=False)
-        _DIGITS.update(scaled=(models.prepare_images(x), y), raw=(x[..., None].astype("float32"), y),
-                       symmetric=(x[..., None].astype("float32") / 127.5 - 1.0, y),
-                       test=(models.prepare_images(x_test), y_test))
-    return _DIGITS[part]
-
-
-def _trained(build, part="scaled", epochs=3, n=None, loss="sparse_categorical_crossentropy", shuffle_labels=False):
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = build()
-    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
-    x, y = _digits(part)
-    if shuffle_labels:  # labels that no longer belong to their images
-        y = np.random.default_rng(0).permutation(y)
-    if epochs:
-        model.fit(x[:n], y[:n], epochs=epochs, batch_size=64, verbose=0)
-    return model
-
-
-def _classic_b():
-    from course_utils.building import models
-
-    return models.classic_b()
-
-
-def _mlp():
-    from course_utils.building import models
-
-    return models.mlp()
-
-
-def _mlp_256():
-    from course_utils.building import models
-
-    return models.mlp((256,))
-
-
-def _history():
-    """``trained_model = model.fit(...)``: what fit returns."""
-    from course_utils.building import models
-
-    model = models.compile_for(models.classic_b())
-    x, y = _digits("scaled")
-    return model.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
-
-
-def _rescaling_classic_b():
-    import keras
-
-    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 / 255), *_classic_b().layers])
-
-
-def _functional_logits():
-    import keras
-    from keras import layers
-
-    inputs = keras.Input((28, 28, 1))
-    x = layers.MaxPooling2D()(layers.Conv2D(32, 3, activation="relu")(inputs))
-    x = layers.MaxPooling2D()(layers.Conv2D(32, 3, activation="relu")(x))
-    return keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
-
-
-def _unbuilt():
-    import keras
-    from keras import layers
-
-    return keras.Sequential([layers.Conv2D(8, 3, activation="relu"), layers.Flatten(), layers.Dense(10)])
-
-
-def _without_input():
-    import keras
-    from keras import layers
-
-    return keras.Sequential([layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(),
-                             layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(), layers.Flatten(),
-                             layers.Dense(10, activation="softmax")])
-
-
-def _logits_loss():
-    import keras
-
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-
-TRAINED_MODEL = {
-    "mistakes": [
-        Mistake(functools.partial(_trained, _classic_b, epochs=0), "not been trained yet", lazy=True),
-        Mistake(_unbuilt, "not been built", lazy=True),
-        Mistake(functools.partial(_trained, _classic_b, "raw"), "unscaled inputs", lazy=True),
-        Mistake(functools.partial(_trained, _mlp, "test", epochs=15), "trained on the test digits", lazy=True),
-        Mistake(functools.partial(_trained, _classic_b, n=320, epochs=1), "more epochs", lazy=True),
-        Mistake(functools.partial(_trained, _rescaling_classic_b), "twice", lazy=True),
-        Mistake(_classic_b, "trained Keras model"),
-        Mistake(functools.partial(_trained, _classic_b, epochs=2, shuffle_labels=True), "close to guessing",
-                lazy=True),
-        Mistake(functools.partial(_trained, _classic_b, "symmetric"), "[-1, 1]", lazy=True),
-        Mistake(_history, "what `fit` returns: a History", lazy=True),
-        Mistake(functools.partial(_trained, _mlp_256, epochs=5), "no convolution layer", lazy=True),
-    ],
-    "alternatives": [
-        Alternative(functools.partial(_trained, _rescaling_classic_b, "raw", epochs=5), lazy=True,
-                    note="a model that rescales its own inputs, trained on raw pixels"),
-        Alternative(lambda: _trained(_functional_logits, epochs=5, loss=_logits_loss()), lazy=True,
-                    note="functional, logits and from_logits=True"),
-        Alternative(functools.partial(_trained, _without_input, epochs=5), lazy=True,
-                    note="a Sequential without Input, built by fit"),
-    ],
-    "equivalents": [  # tests/test_mutation.py: wrapped reference models that are right after all
-        Equivalent("model: inputs scaled by 255 again", why="a ReLU CNN is almost scale-invariant: inputs x255 keep the "
-                   "argmax (the probe finds it above the floor too), and the exercise grades the accuracy on held-out digits."),
-        Equivalent("model: logits instead of probabilities", why="log-probabilities have the same argmax; the checker "
-                   "turns outputs that are not probabilities into probabilities (logits are an accepted answer)."),
     ],
 }

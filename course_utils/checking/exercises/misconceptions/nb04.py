@@ -118,6 +118,40 @@ def _as_tuple(model):
     return keras.Model(model.inputs, tuple(outputs))
 
 
+def _conv_layers(model):
+    import keras
+
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def _pre_activation_maps(model):
+    """Side effect: sets the convolutions' activation to linear (the maps come out before ReLU)."""
+    import keras
+
+    for layer in _conv_layers(model):
+        layer.activation = keras.activations.linear
+    return keras.Model(model.inputs, [layer.output for layer in _conv_layers(model)])
+
+
+def _shifts_biases(model):
+    """Side effect: adds 0.1 to the convolutions' biases after building the extractor."""
+    import keras
+
+    extractor = keras.Model(model.inputs, [layer.output for layer in _conv_layers(model)])
+    for layer in _conv_layers(model):
+        layer.bias.assign(layer.bias + 0.1)
+    return extractor
+
+
+def _pops_a_layer(model):
+    """Side effect: removes the model's last layer (Sequential.pop)."""
+    import keras
+
+    extractor = keras.Model(model.inputs, [layer.output for layer in _conv_layers(model)])
+    model.pop()
+    return extractor
+
+
 FEATURE_EXTRACTOR = {
     "mistakes": [
         Mistake(_last_conv_only, "only"),
@@ -133,6 +167,9 @@ FEATURE_EXTRACTOR = {
         Mistake(_sorted_by_name, "not sorted by name"),
         Mistake(_keyed_by_filters, "only 2 output(s)"),  # two convolutions with 4 filters
         Mistake(_freezes_the_model, "changed the model it was given"),
+        Mistake(_pre_activation_maps, "an activation or a layer was changed"),
+        Mistake(_shifts_biases, "(its weights)"),
+        Mistake(_pops_a_layer, "layers, now"),
     ],
     "alternatives": [
         Alternative(_by_class_name, note="the class name, exactly 'Conv2D'"),
@@ -163,6 +200,15 @@ def _not_watched(score_model, image, class_index):
 
 def _signed(score_model, image, class_index):
     return _gradient(score_model, image, class_index)[0].numpy().max(axis=-1)
+
+
+def _divides_by_255(score_model, image, class_index):
+    image = np.asarray(image, dtype="float32") / 255.0  # the image is already prepared: scaled twice
+    return np.abs(_gradient(score_model, image, class_index)[0].numpy()).max(axis=-1)
+
+
+def _float16_map(score_model, image, class_index):
+    return np.abs(_gradient(score_model, image, class_index)[0].numpy()).max(axis=-1).astype(np.float16)
 
 
 def _channel_mean(score_model, image, class_index):
@@ -283,6 +329,11 @@ SALIENCY = {
         Mistake(_plain_call, "training=False"),
         Mistake(_training_true, "ran in training mode"),
         Mistake(_scales_the_image_in_place, "wrote into the `image`"),
+        Mistake(_divides_by_255, "divided the image by 255",
+                message="You divided the image by 255 inside your function: the image is given as the model "
+                        "takes it, so the gradient must be taken at `image` itself (scaling it again moves the "
+                        "point where the model is differentiated, and the map changes)."),
+        Mistake(_float16_map, "Your map is float16"),
     ],
     "alternatives": [
         Alternative(_with_a_variable, note="a tf.Variable instead of tape.watch, a tensor returned"),
