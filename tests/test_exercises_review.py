@@ -47,10 +47,13 @@ def test_a_multiple_choice_answer_may_separate_its_letters_with_spaces_or_semico
     assert question.check(value).correct
 
 
-def test_glued_letters_are_not_read_and_the_message_says_how_to_separate_them():
+def test_glued_letters_are_read_when_unambiguous_and_otherwise_the_message_says_how_to_separate_them():
+    """Every letter a choice, none repeated: "ac" is a and c (review 2026-12-07); otherwise the reader asks again."""
     question = next(q for q in load_quiz("02").questions if q.id == "pool-local-invariance")
-    feedback = question.check("ac")
-    assert feedback.status == "invalid" and '"a, c"' in feedback.message
+    assert question.check("ac").correct and question.check("ca").correct
+    for glued in ("aac", "acz"):
+        feedback = question.check(glued)
+        assert feedback.status == "invalid" and '"a, c"' in feedback.message
 
 
 def test_a_loss_that_is_not_an_option_is_named_not_dumped():
