@@ -39,6 +39,8 @@ def _inference(model, x):
     if not np.allclose(first, second, atol=1e-5):
         return "random"
     for part in (slice(0, 1), slice(1, 3)):
+        if len(x[part]) == 0:  # a batch of one has no second part (an empty batch is an error on older Keras)
+            continue
         if not np.allclose(np.asarray(model(x[part], training=False)), first[part], atol=1e-4, rtol=1e-4):
             return "batch"
     return "ok"
